@@ -1,0 +1,8 @@
+"""A client library for accessing Huawei Cloud CPH — RestartCloudPhoneServer and the operations a restart needs"""
+
+from .client import AuthenticatedClient, Client
+
+__all__ = (
+    "AuthenticatedClient",
+    "Client",
+)

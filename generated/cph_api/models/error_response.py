@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="ErrorResponse")
+
+
+@_attrs_define
+class ErrorResponse:
+    """The error body of CPH and of the API gateway. `error_code` and `error_msg` are in the error-code catalog;
+    `request_id` equals the `X-Request-Id` header.
+
+        Attributes:
+            error_code (str):
+            error_msg (str):
+            request_id (str | Unset):
+            encoded_authorization_message (str | Unset): Sent by some Huawei services with permission errors; the official
+                SDK keeps it.
+    """
+
+    error_code: str
+    error_msg: str
+    request_id: str | Unset = UNSET
+    encoded_authorization_message: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        error_code = self.error_code
+
+        error_msg = self.error_msg
+
+        request_id = self.request_id
+
+        encoded_authorization_message = self.encoded_authorization_message
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "error_code": error_code,
+                "error_msg": error_msg,
+            }
+        )
+        if request_id is not UNSET:
+            field_dict["request_id"] = request_id
+        if encoded_authorization_message is not UNSET:
+            field_dict["encoded_authorization_message"] = encoded_authorization_message
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        error_code = d.pop("error_code")
+
+        error_msg = d.pop("error_msg")
+
+        request_id = d.pop("request_id", UNSET)
+
+        encoded_authorization_message = d.pop("encoded_authorization_message", UNSET)
+
+        error_response = cls(
+            error_code=error_code,
+            error_msg=error_msg,
+            request_id=request_id,
+            encoded_authorization_message=encoded_authorization_message,
+        )
+
+        error_response.additional_properties = d
+        return error_response
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.job_status import JobStatus, check_job_status
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="ShowJobResponse")
+
+
+@_attrs_define
+class ShowJobResponse:
+    """
+    Attributes:
+        request_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every
+            ID the
+            provider documents. **Decision (ours):** the provider only says "at most 32 bytes"; enforcing the
+            format catches server names or other IDs passed by mistake before they reach CPH.
+        job_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every ID
+            the
+            provider documents. **Decision (ours):** the provider only says "at most 32 bytes"; enforcing the
+            format catches server names or other IDs passed by mistake before they reach CPH.
+        begin_time (str): UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+        status (JobStatus): `1` running, `2` succeeded, `-1` failed.
+        server_id (None | str | Unset): The server of a server job (restart).
+        phone_id (None | str | Unset): The phone of a phone job; absent for server jobs.
+        end_time (None | str | Unset): When the job ended; `null` while it runs.
+        error_code (None | str | Unset): Why the job failed; `null` unless `status` is -1.
+        error_msg (None | str | Unset): The message of `error_code`.
+        execute_msg (None | str | Unset): Job output, at most 1024 bytes; `null` for restarts.
+    """
+
+    request_id: str
+    job_id: str
+    begin_time: str
+    status: JobStatus
+    server_id: None | str | Unset = UNSET
+    phone_id: None | str | Unset = UNSET
+    end_time: None | str | Unset = UNSET
+    error_code: None | str | Unset = UNSET
+    error_msg: None | str | Unset = UNSET
+    execute_msg: None | str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        request_id = self.request_id
+
+        job_id = self.job_id
+
+        begin_time = self.begin_time
+
+        status: int = self.status
+
+        server_id: None | str | Unset
+        if isinstance(self.server_id, Unset):
+            server_id = UNSET
+        else:
+            server_id = self.server_id
+
+        phone_id: None | str | Unset
+        if isinstance(self.phone_id, Unset):
+            phone_id = UNSET
+        else:
+            phone_id = self.phone_id
+
+        end_time: None | str | Unset
+        if isinstance(self.end_time, Unset):
+            end_time = UNSET
+        else:
+            end_time = self.end_time
+
+        error_code: None | str | Unset
+        if isinstance(self.error_code, Unset):
+            error_code = UNSET
+        else:
+            error_code = self.error_code
+
+        error_msg: None | str | Unset
+        if isinstance(self.error_msg, Unset):
+            error_msg = UNSET
+        else:
+            error_msg = self.error_msg
+
+        execute_msg: None | str | Unset
+        if isinstance(self.execute_msg, Unset):
+            execute_msg = UNSET
+        else:
+            execute_msg = self.execute_msg
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "request_id": request_id,
+                "job_id": job_id,
+                "begin_time": begin_time,
+                "status": status,
+            }
+        )
+        if server_id is not UNSET:
+            field_dict["server_id"] = server_id
+        if phone_id is not UNSET:
+            field_dict["phone_id"] = phone_id
+        if end_time is not UNSET:
+            field_dict["end_time"] = end_time
+        if error_code is not UNSET:
+            field_dict["error_code"] = error_code
+        if error_msg is not UNSET:
+            field_dict["error_msg"] = error_msg
+        if execute_msg is not UNSET:
+            field_dict["execute_msg"] = execute_msg
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        request_id = d.pop("request_id")
+
+        job_id = d.pop("job_id")
+
+        begin_time = d.pop("begin_time")
+
+        status = check_job_status(d.pop("status"))
+
+        def _parse_server_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        server_id = _parse_server_id(d.pop("server_id", UNSET))
+
+        def _parse_phone_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        phone_id = _parse_phone_id(d.pop("phone_id", UNSET))
+
+        def _parse_end_time(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        end_time = _parse_end_time(d.pop("end_time", UNSET))
+
+        def _parse_error_code(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        error_code = _parse_error_code(d.pop("error_code", UNSET))
+
+        def _parse_error_msg(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        error_msg = _parse_error_msg(d.pop("error_msg", UNSET))
+
+        def _parse_execute_msg(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        execute_msg = _parse_execute_msg(d.pop("execute_msg", UNSET))
+
+        show_job_response = cls(
+            request_id=request_id,
+            job_id=job_id,
+            begin_time=begin_time,
+            status=status,
+            server_id=server_id,
+            phone_id=phone_id,
+            end_time=end_time,
+            error_code=error_code,
+            error_msg=error_msg,
+            execute_msg=execute_msg,
+        )
+
+        show_job_response.additional_properties = d
+        return show_job_response
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,69 @@
+"""Find and load the OpenAPI document and the error-code catalog.
+
+Why one loader: the mock, the client's typed errors, the CLI and the conformance suite all *read* the same two files
+in ``openapi/`` rather than copying their rules into code. An installed wheel carries them as package data
+(``cph/_data``, put there by the build); a source checkout or editable install reads them from ``openapi/``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SPEC_FILE = "cph.openapi.yaml"
+CATALOG_FILE = "error-catalog.yaml"
+
+_CHECKOUT_DIR = Path(__file__).resolve().parents[2] / "openapi"
+
+
+def data_path(name: str) -> Path:
+    """Return the path of ``name`` (a file of ``openapi/``), packaged copy first."""
+    packaged = resources.files("cph").joinpath("_data", name)
+    if packaged.is_file():
+        return Path(str(packaged))
+    checkout = _CHECKOUT_DIR / name
+    if checkout.is_file():
+        return checkout
+    msg = f"{name} is neither packaged with cph nor in {_CHECKOUT_DIR}; reinstall cph-openapi"
+    raise FileNotFoundError(msg)
+
+
+def _load_yaml(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@cache
+def load_spec() -> dict[str, Any]:
+    """The OpenAPI document as a dict, with ``$ref`` left in place. Cached: treat it as read-only."""
+    spec: dict[str, Any] = _load_yaml(data_path(SPEC_FILE))
+    return spec
+
+
+@cache
+def load_catalog_data() -> dict[str, Any]:
+    """The error-code catalog as a dict (``aliases`` and ``errors``). Cached: treat it as read-only."""
+    catalog: dict[str, Any] = _load_yaml(data_path(CATALOG_FILE))
+    return catalog
+
+
+def resolve_ref(spec: dict[str, Any], ref: str) -> Any:
+    """Follow a local JSON pointer such as ``#/components/schemas/Id32``."""
+    if not ref.startswith("#/"):
+        msg = f"only local references are supported, got {ref!r}"
+        raise ValueError(msg)
+    node: Any = spec
+    for part in ref[2:].split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def deref(spec: dict[str, Any], node: Any) -> Any:
+    """Follow ``node``'s ``$ref`` chain (one level object), returning the target."""
+    while isinstance(node, dict) and "$ref" in node:
+        node = resolve_ref(spec, node["$ref"])
+    return node
