@@ -5,6 +5,8 @@ Each sub-command lives in its own module and registers itself on :data:`app` whe
 
 from __future__ import annotations
 
+import importlib
+
 import typer
 
 app = typer.Typer(
@@ -24,8 +26,6 @@ def main() -> None:
 def _register_commands() -> None:
     # Imported for their side effect of registering commands on ``app``; kept lazy so that importing
     # ``cph.cli`` stays cheap.
-    import importlib
-
     for name in ("cph.cli._mock", "cph.cli._restart"):
         try:
             importlib.import_module(name)
