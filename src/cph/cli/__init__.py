@@ -17,6 +17,11 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root() -> None:
+    """Restart Huawei Cloud CPH servers, run the mock CPH endpoint, and more."""
+
+
 def main() -> None:
     """Entry point of the ``cph`` console script."""
     _register_commands()

@@ -1,0 +1,369 @@
+"""The mock CPH endpoint as a plain ASGI application.
+
+Why a plain ASGI callable rather than Starlette routes and middleware: every request walks the same short pipeline,
+and it must stay cheap (the mock has to serve several thousand signed restarts per second on two cores). Each
+layer is a module of its own; this one only wires them, in the order the real system applies them:
+
+1. route (the spec's paths)                      → 404 ``APIGW.0101`` (also for a known path with another method)
+2. body, read with a bound                        → 413 ``APIGW.0201``
+3. authentication (:mod:`._gateway`)              → 401 ``APIGW.0301``/``0307``, 403 ``APIGW.0302``
+4. throttling (:mod:`._throttle`)                 → 429 ``APIGW.0308``
+5. injected faults (:mod:`._faults`), if enabled  → latency, 5xx, 429 bursts, dropped connections
+6. project and account                            → 400 ``CPS.0001``, ``CPS.0006``/``0007``/``0008``
+7. parameters and body (:mod:`._validation`)      → 400/404 with the code the spec's ``x-cph-error`` names
+8. the operation, on the shared :class:`~cph.mock._state.MockState`
+
+Every answer, errors included, carries ``X-Request-Id`` equal to the body's ``request_id``. Anything unexpected
+becomes 500 ``APIGW.0601`` and is logged without request data, so no traceback or secret ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import traceback
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+
+from cph._catalog import Catalog, load_catalog
+from cph._spec import load_spec
+from cph.mock._clock import Clock, system_clock
+from cph.mock._config import ACCOUNT_STATE_ERRORS, MockConfig
+from cph.mock._faults import FaultInjector
+from cph.mock._gateway import Gateway
+from cph.mock._protocol import ABORT_EXTENSION, Message, Receive, Scope, Send
+from cph.mock._responses import ErrorRenderer, ErrorReply, json_bytes, json_text, new_request_id
+from cph.mock._routes import Router
+from cph.mock._schemas import compile_response_validators, compile_schema, error_response_schema
+from cph.mock._state import MockState
+from cph.mock._throttle import Throttle
+from cph.mock._validation import OperationRules, compile_operations, parse_json_object, parse_query_string
+
+LOGGER = logging.getLogger("cph.mock")
+
+TOO_LARGE = "APIGW.0201"
+INTERNAL = "APIGW.0601"
+PROJECT_MISMATCH = "CPS.0001"
+JOB_NOT_FOUND = "CPS.9002"
+REQUEST_ID_REQUIRED = "CPS.9003"
+
+_CONTENT_TYPE = (b"content-type", b"application/json")
+_CHECKED_BY_GATEWAY = frozenset({"project_id"})
+"""Path parameters compared with the credential's project instead of validated on their own."""
+
+
+class ConnectionDroppedError(httpx.RemoteProtocolError):
+    """Raised by the app to drop a connection when the server offers no ``cph.mock.abort`` extension.
+
+    Under httpx's in-process ``ASGITransport`` this reaches the client as the same exception class a real dropped
+    connection raises (``httpx.RemoteProtocolError``), so client retry logic can be tested without a socket.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("Server disconnected without sending a response.")
+
+
+class _ClientGone(Exception):
+    """The client disconnected while its body was being read; nothing to answer."""
+
+
+class _Drop(Exception):
+    """A fault asks for the connection to be closed without a response."""
+
+
+def header_map(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """ASGI headers as ``{lower-case name: value}``, repeated headers joined with ``", "`` (as HTTP allows).
+
+    Values are decoded as UTF-8 with ``surrogateescape`` so :mod:`cph._signing` hashes exactly the bytes received.
+    """
+    raw = raw if isinstance(raw, list) else list(raw)
+    # ASGI header names are lower-case (the spec requires it); the common case has no repeated header.
+    out = {name.decode("latin-1"): value.decode("utf-8", "surrogateescape") for name, value in raw}
+    if len(out) == len(raw):
+        return out
+    out = {}
+    for name, value in raw:
+        key = name.decode("latin-1").lower()
+        text = value.decode("utf-8", "surrogateescape")
+        previous = out.get(key)
+        out[key] = text if previous is None else f"{previous}, {text}"
+    return out
+
+
+class MockApp:
+    """The ASGI application. Attributes give tests and tools access to its parts: ``config``, ``state``,
+    ``faults`` (schedule a fault), ``gateway`` (lock-out state), ``clock``."""
+
+    def __init__(
+        self,
+        config: MockConfig,
+        *,
+        clock: Clock | None = None,
+        spec: dict[str, Any] | None = None,
+        catalog: Catalog | None = None,
+    ) -> None:
+        self.config = config
+        self.clock: Clock = clock or system_clock
+        self.spec = spec if spec is not None else load_spec()
+        self.catalog = catalog if catalog is not None else load_catalog()
+        self.router = Router(self.spec)
+        self.rules: dict[str, OperationRules] = compile_operations(self.spec)
+        self.renderer = ErrorRenderer(self.catalog)
+        self.state = MockState(config, self.clock, self.catalog)
+        self.gateway = Gateway(config, self.clock)
+        self.throttle = Throttle(config.throttle, self.clock)
+        self.faults = FaultInjector(config.faults, config.seed, self.rules)
+        self.max_body_bytes = config.max_body_bytes
+        self._response_validators = compile_response_validators(self.spec) if config.validate_responses else None
+        self._error_validator = compile_schema(self.spec, error_response_schema())
+        self._handlers = {
+            "RestartCloudPhoneServer": self._restart,
+            "ShowJob": self._show_job,
+            "ListJobs": self._list_jobs,
+            "ListCloudPhoneServers": self._list_servers,
+        }
+        missing = set(self.rules) - set(self._handlers)
+        if missing:
+            msg = f"the spec has operations the mock does not implement: {', '.join(sorted(missing))}"
+            raise RuntimeError(msg)
+        # Fail at start-up, not on the first bad request, if the spec names a code the catalog cannot answer with.
+        for rules in self.rules.values():
+            for code, status in rules.error_codes():
+                self.renderer.entry(code, status)
+
+    # ------------------------------------------------------------------------------------------------ ASGI
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind != "http":
+            if kind == "lifespan":
+                await self._lifespan(receive, send)
+            return
+        request_id = new_request_id()
+        operation_id: str | None = None
+        try:
+            operation_id, status, body = await self._handle(scope, receive, request_id)
+        except ErrorReply as reply:
+            status, body = self._render(reply, request_id)
+        except _ClientGone:
+            return
+        except _Drop:
+            await self._drop(scope, send)
+            return
+        except Exception as exc:
+            self._log_unexpected(exc, scope)
+            status, body = self.renderer.render(ErrorReply(INTERNAL, 500), request_id)
+        if self._response_validators is not None:
+            status, body = self._checked(operation_id, status, body, request_id)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    _CONTENT_TYPE,
+                    (b"x-request-id", request_id.encode("ascii")),
+                    (b"content-length", b"%d" % len(body)),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    def _render(self, reply: ErrorReply, request_id: str) -> tuple[int, bytes]:
+        try:
+            return self.renderer.render(reply, request_id)
+        except KeyError:
+            LOGGER.error("no catalog entry for %s (status %s); answered 500 APIGW.0601", reply.code, reply.status)
+            return self.renderer.render(ErrorReply(INTERNAL, 500), request_id)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _drop(self, scope: Scope, send: Send) -> None:
+        if ABORT_EXTENSION in scope.get("extensions", {}):
+            await send({"type": ABORT_EXTENSION})
+            return
+        raise ConnectionDroppedError
+
+    # ----------------------------------------------------------------------------------------- the pipeline
+    async def _handle(self, scope: Scope, receive: Receive, request_id: str) -> tuple[str, int, bytes]:
+        method: str = scope["method"]
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+        route, path_values = self.router.match(method, raw_path)
+        operation_id = route.operation_id
+        headers = header_map(scope["headers"])
+        body = await self._read_body(receive, headers)
+        query_string: bytes = scope.get("query_string", b"")
+        principal = self.gateway.authenticate(method, raw_path, query_string, headers, body)
+        self.throttle.check(principal.key)
+
+        fault = None
+        if self.faults.active:
+            delay = self.faults.latency(operation_id)
+            if delay > 0:
+                await asyncio.sleep(delay)
+            fault = self.faults.draw(operation_id)
+            if fault is not None and not fault.applied:
+                if fault.kind.drops_connection:
+                    raise _Drop
+                raise fault.reply()
+
+        try:
+            if path_values["project_id"] != principal.project_id:
+                raise ErrorReply(PROJECT_MISMATCH)
+            account = self.state.account_state(principal.project_id)
+            if account != "normal":
+                raise ErrorReply(ACCOUNT_STATE_ERRORS[account])
+            rules = self.rules[operation_id]
+            rules.check_path(path_values, skip=_CHECKED_BY_GATEWAY)
+            query = rules.parse_query(parse_query_string(query_string)) if rules.query_params else {}
+            payload = self._handlers[operation_id](principal.project_id, path_values, query, headers, body, request_id)
+        except ErrorReply:
+            if fault is None:
+                raise
+            payload = b""  # CPH refused it, but the fault (applied after CPH) is what the client sees
+        if fault is not None:
+            if fault.kind.drops_connection:
+                raise _Drop
+            raise fault.reply()
+        return operation_id, 200, payload
+
+    async def _read_body(self, receive: Receive, headers: dict[str, str]) -> bytes:
+        """The request body, refusing (413) anything over the limit without buffering more than the limit."""
+        limit = self.max_body_bytes
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise ErrorReply(TOO_LARGE, 413)
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message: Message = await receive()
+            if message["type"] != "http.request":
+                raise _ClientGone
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise ErrorReply(TOO_LARGE, 413)
+            if chunk:
+                chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        if len(chunks) == 1:
+            return chunks[0]
+        return b"".join(chunks)
+
+    # ---------------------------------------------------------------------------------------- the operations
+    def _restart(
+        self,
+        project_id: str,
+        _path: dict[str, str],
+        _query: dict[str, Any],
+        headers: dict[str, str],
+        body: bytes,
+        request_id: str,
+    ) -> bytes:
+        document = parse_json_object(body, headers.get("content-type"))
+        self.rules["RestartCloudPhoneServer"].check_body(document)
+        jobs = self.state.restart(project_id, document["server_ids"], request_id)
+        # The hot path: written by hand. Safe because every server_id passed the Id32 pattern (hex only) and
+        # error entries, whose messages come from the catalog, go through the JSON encoder.
+        entries = [
+            f'{{"server_id":"{job["server_id"]}","job_id":"{job["job_id"]}"}}' if "job_id" in job else json_text(job)
+            for job in jobs
+        ]
+        return f'{{"request_id":"{request_id}","jobs":[{",".join(entries)}]}}'.encode("ascii")
+
+    def _show_job(
+        self,
+        project_id: str,
+        path: dict[str, str],
+        _query: dict[str, Any],
+        _headers: dict[str, str],
+        _body: bytes,
+        request_id: str,
+    ) -> bytes:
+        job = self.state.show_job(project_id, path["job_id"])
+        if job is None:
+            raise ErrorReply(JOB_NOT_FOUND)
+        return json_bytes({"request_id": request_id, **job})
+
+    def _list_jobs(
+        self,
+        project_id: str,
+        _path: dict[str, str],
+        query: dict[str, Any],
+        _headers: dict[str, str],
+        _body: bytes,
+        request_id: str,
+    ) -> bytes:
+        if "request_ids" in query:
+            request_ids = query["request_ids"].split(",")
+        elif "request_id" in query:
+            request_ids = [query["request_id"]]
+        else:
+            raise ErrorReply(REQUEST_ID_REQUIRED)
+        count, jobs = self.state.list_jobs(project_id, request_ids, query["offset"], query["limit"])
+        return json_bytes({"request_id": request_id, "count": count, "jobs": jobs})
+
+    def _list_servers(
+        self,
+        project_id: str,
+        _path: dict[str, str],
+        query: dict[str, Any],
+        _headers: dict[str, str],
+        _body: bytes,
+        request_id: str,
+    ) -> bytes:
+        count, servers = self.state.list_servers(
+            project_id,
+            offset=query["offset"],
+            limit=query["limit"],
+            server_name=query.get("server_name"),
+            server_id=query.get("server_id"),
+            network_version=query.get("network_version"),
+            phone_model_name=query.get("phone_model_name"),
+            create_since=query.get("create_since"),
+            create_until=query.get("create_until"),
+            status=query.get("status"),
+        )
+        return json_bytes({"request_id": request_id, "count": count, "servers": servers})
+
+    # ---------------------------------------------------------------------------------------------- safety
+    def _checked(self, operation_id: str | None, status: int, body: bytes, request_id: str) -> tuple[int, bytes]:
+        """With ``validate_responses``: the response if it matches the spec, else a logged 500 ``APIGW.0601``."""
+        assert self._response_validators is not None
+        validator = self._response_validators.get((operation_id, status)) if operation_id else None
+        if validator is None and status >= 400:
+            validator = self._error_validator
+        document = json.loads(body)
+        if validator is not None and validator.is_valid(document) and document.get("request_id") == request_id:
+            return status, body
+        LOGGER.error("response of %s with status %d does not match the spec", operation_id or "no operation", status)
+        return self.renderer.render(ErrorReply(INTERNAL, 500), request_id)
+
+    @staticmethod
+    def _log_unexpected(exc: BaseException, scope: Scope) -> None:
+        # Only the exception type and code locations (file, line, function): the message, locals and even source lines
+        # could carry request data or secrets.
+        where = "\n".join(
+            f"  {frame.filename}:{frame.lineno} in {frame.name}" for frame in traceback.extract_tb(exc.__traceback__)
+        )
+        LOGGER.error(
+            "unexpected %s while handling %s %s; answered 500 APIGW.0601\n%s",
+            type(exc).__name__,
+            scope.get("method"),
+            scope.get("path", "")[:200],
+            where,
+        )
+
+
+def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) -> MockApp:
+    """The mock's ASGI app for ``config`` (default: :meth:`MockConfig.load` — file, env vars, random defaults)."""
+    return MockApp(config if config is not None else MockConfig.load(), clock=clock)

@@ -1,0 +1,128 @@
+"""``cph mock``: configuration from file, environment and options; the banner; serving until interrupted."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+import typer
+from click.testing import CliRunner
+
+import cph.cli._mock as cli_mock
+from cph.cli import app
+from cph.mock import MockConfig
+
+runner = CliRunner()
+COMMAND = typer.main.get_group(app)  # a group even while ``mock`` is the only registered command
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture
+def no_serving(monkeypatch: pytest.MonkeyPatch) -> list[MockConfig]:
+    """Replace the blocking server with a recorder of the app it would have served."""
+    served: list[MockConfig] = []
+    monkeypatch.setattr(cli_mock, "serve", lambda app, sock, **_: (served.append(app.config), sock.close()))
+    for name in list(os.environ):
+        if name.startswith("CPH_MOCK_"):
+            monkeypatch.delenv(name)
+    return served
+
+
+def test_banner_shows_what_a_client_needs(no_serving: list[MockConfig]) -> None:
+    result = runner.invoke(COMMAND, ["mock", "--port", "0", "--seed", "5", "--fleet-size", "3", "--job-duration", "0"])
+    assert result.exit_code == 0, result.output
+    [config] = no_serving
+    assert "CPH mock endpoint  http://127.0.0.1:" in result.output
+    for value in (config.project_id, config.ak, config.sk, config.token):
+        assert value in result.output
+    assert "mock-only credential" in result.output
+    assert "3 servers, seed 5" in result.output
+    assert "faults         off" in result.output
+    assert f"export HUAWEICLOUD_SDK_AK={config.ak}" in result.output
+    assert result.output.rstrip().endswith("Mock stopped.")
+
+
+def test_options_beat_env_which_beats_the_file(tmp_path: Path, no_serving: list[MockConfig]) -> None:
+    file = tmp_path / "mock.toml"
+    file.write_text('ak = "FILEAK"\nsk = "FILESK"\nseed = 1\n[faults]\nerror_502_rate = 0.1\n', encoding="utf-8")
+    env = {"CPH_MOCK_AK": "ENVAK", "CPH_MOCK_PROJECT_ID": PROJECT, "CPH_MOCK_SEED": "2"}
+    args = [
+        "mock",
+        "--port",
+        "0",
+        "--config",
+        str(file),
+        "--seed",
+        "3",
+        "--fault-504",
+        "0.2",
+        "--fault-latency",
+        "0.01",
+    ]
+    args += ["--fault-operation", "RestartCloudPhoneServer", "--rate-limit", "50"]
+    result = runner.invoke(COMMAND, args, env=env)
+    assert result.exit_code == 0, result.output
+    [config] = no_serving
+    assert (config.ak, config.sk, config.project_id, config.seed) == ("ENVAK", "FILESK", PROJECT, 3)
+    assert (config.faults.error_502_rate, config.faults.error_504_rate, config.faults.latency) == (0.1, 0.2, 0.01)
+    assert config.faults.operations == ("RestartCloudPhoneServer",)
+    assert config.throttle.rate == 50
+    assert "502=0.1, 504=0.2, latency=0.01s+0.0s" in result.output
+
+
+def test_non_loopback_needs_allow_remote(no_serving: list[MockConfig]) -> None:
+    result = runner.invoke(COMMAND, ["mock", "--host", "0.0.0.0", "--port", "0"])
+    assert result.exit_code == 2
+    assert "non-loopback" in result.output
+    assert no_serving == []
+
+
+@pytest.mark.parametrize(
+    "args", [["--failure-rate", "2"], ["--fault-500", "0.7", "--fault-504", "0.7"], ["--fault-operation", "Nope"]]
+)
+def test_invalid_configuration_is_reported(no_serving: list[MockConfig], args: list[str]) -> None:
+    result = runner.invoke(COMMAND, ["mock", "--port", "0", *args])
+    assert result.exit_code == 2
+    assert "Invalid mock configuration" in result.output
+    assert no_serving == []
+
+
+@pytest.mark.integration
+def test_serves_until_interrupted() -> None:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT / "generated")]),
+        "CPH_MOCK_PROJECT_ID": PROJECT,
+        "CPH_MOCK_TOKEN": "cli-test-token",
+    }
+    code = "import typer; from cph.cli._mock import mock_command; typer.run(mock_command)"
+    with subprocess.Popen(
+        [sys.executable, "-c", code, "--port", "0", "--fleet-size", "4"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            first = process.stdout.readline()
+            assert first.startswith("CPH mock endpoint  http://127.0.0.1:"), first + (process.stderr.read() or "")
+            url = first.split()[-1]
+            response = httpx.get(f"{url}/v1/{PROJECT}/cloud-phone/servers", headers={"X-Auth-Token": "cli-test-token"})
+            assert response.json()["count"] == 4
+            process.send_signal(signal.SIGINT)
+            output, errors = process.communicate(timeout=15)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert process.returncode == 0, errors
+    assert "Mock stopped." in output
+    assert "Traceback" not in errors
+    assert json.loads(response.content)["request_id"] == response.headers["x-request-id"]

@@ -1,0 +1,187 @@
+"""MockConfig: defaults, files, environment variables, precedence and validation."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from cph.mock import ENV_VARS, ConfigError, FaultConfig, MockConfig, load_config
+
+HEX32 = re.compile(r"^[0-9a-f]{32}$")
+
+
+def test_generated_defaults_are_random_and_usable() -> None:
+    one, two = MockConfig.generate(), MockConfig.generate()
+    assert HEX32.match(one.project_id)
+    assert one.ak != two.ak
+    assert one.sk != two.sk
+    assert one.token != two.token
+    assert one.project_id != two.project_id
+    assert re.fullmatch(r"[A-Z0-9]{20}", one.ak)
+    assert len(one.sk) == 40
+    assert one.credential.project_id == one.project_id == one.tokens[0].project_id
+    assert one.job_duration == 2.0
+    assert one.failure_rate == 0.0
+    assert one.max_body_bytes == 12 * 1024 * 1024
+    assert not one.throttle.enabled
+    assert not one.faults.enabled
+    assert one.projects[0].fleet_size == 20
+
+
+def test_repr_never_shows_secrets() -> None:
+    config = MockConfig.generate(security_token="temporary-token-value")
+    text = repr(config)
+    assert config.sk not in text
+    assert config.token not in text
+    assert "temporary-token-value" not in text
+    assert config.ak in text
+
+
+def test_toml_file(tmp_path: Path) -> None:
+    file = tmp_path / "mock.toml"
+    file.write_text(
+        """
+seed = 42
+job_duration = 0.5
+failure_rate = 0.25
+[throttle]
+rate = 50
+burst = 10
+[faults]
+error_504_rate = 0.1
+operations = ["RestartCloudPhoneServer"]
+[[projects]]
+project_id = "0123456789abcdef0123456789abcdef"
+fleet_size = 7
+[[projects]]
+project_id = "fedcba9876543210fedcba9876543210"
+account_state = "arrears"
+[[credentials]]
+ak = "FILEAK"
+sk = "FILESK"
+[[credentials]]
+ak = "OTHERAK"
+sk = "OTHERSK"
+project_id = "fedcba9876543210fedcba9876543210"
+security_token = "tok"
+[[tokens]]
+token = "file-token"
+expires_in = 60
+""",
+        encoding="utf-8",
+    )
+    config = load_config(file, env={})
+    assert config.seed == 42
+    assert config.job_duration == 0.5
+    assert config.failure_rate == 0.25
+    assert config.throttle.rate == 50
+    assert config.throttle.bucket_size == 10
+    assert config.faults.error_504_rate == 0.1
+    assert config.faults.operations == ("RestartCloudPhoneServer",)
+    assert [p.fleet_size for p in config.projects] == [7, 20]
+    assert config.projects[1].account_state == "arrears"
+    assert config.ak == "FILEAK"
+    assert config.sk == "FILESK"
+    assert config.project_id == "0123456789abcdef0123456789abcdef"
+    assert config.credentials[1].security_token == "tok"
+    assert config.token == "file-token"
+    assert config.tokens[0].expires_at is not None
+
+
+def test_yaml_and_json_files(tmp_path: Path) -> None:
+    yaml_file = tmp_path / "mock.yaml"
+    yaml_file.write_text("seed: 5\nfleet_size: 3\nak: YAMLAK\nsk: YAMLSK\n", encoding="utf-8")
+    json_file = tmp_path / "mock.json"
+    json_file.write_text(json.dumps({"seed": 6, "token": "json-token", "rate_limit": 5}), encoding="utf-8")
+    from_yaml = load_config(yaml_file, env={})
+    from_json = load_config(json_file, env={})
+    assert (from_yaml.seed, from_yaml.projects[0].fleet_size, from_yaml.ak) == (5, 3, "YAMLAK")
+    assert (from_json.seed, from_json.token, from_json.throttle.rate) == (6, "json-token", 5.0)
+
+
+def test_precedence_defaults_file_env_options(tmp_path: Path) -> None:
+    file = tmp_path / "mock.json"
+    file.write_text(json.dumps({"seed": 1, "ak": "FILEAK", "sk": "FILESK", "fleet_size": 4}), encoding="utf-8")
+    env = {"CPH_MOCK_CONFIG": str(file), "CPH_MOCK_AK": "ENVAK", "CPH_MOCK_SEED": "2", "CPH_MOCK_FLEET_SIZE": "9"}
+    config = load_config(env=env, seed=3)
+    assert config.ak == "ENVAK"  # env beats file
+    assert config.sk == "FILESK"  # file beats defaults
+    assert config.seed == 3  # options beat env
+    assert config.projects[0].fleet_size == 9
+
+
+def test_every_documented_env_var_is_read() -> None:
+    env = {
+        "CPH_MOCK_PROJECT_ID": "a" * 32,
+        "CPH_MOCK_AK": "ENVAK",
+        "CPH_MOCK_SK": "ENVSK",
+        "CPH_MOCK_SECURITY_TOKEN": "envsectoken",
+        "CPH_MOCK_TOKEN": "envtoken",
+        "CPH_MOCK_SEED": "11",
+        "CPH_MOCK_FLEET_SIZE": "4",
+        "CPH_MOCK_JOB_DURATION": "0",
+        "CPH_MOCK_FAILURE_RATE": "0.5",
+        "CPH_MOCK_RATE_LIMIT": "7",
+        "CPH_MOCK_MAX_BODY_BYTES": "1000",
+    }
+    assert set(env) | {"CPH_MOCK_CONFIG"} == set(ENV_VARS)
+    config = load_config(env=env)
+    assert config.project_id == "a" * 32
+    assert config.credential.project_id == "a" * 32
+    assert (config.ak, config.sk, config.credential.security_token, config.token) == (
+        "ENVAK",
+        "ENVSK",
+        "envsectoken",
+        "envtoken",
+    )
+    assert (config.seed, config.projects[0].fleet_size, config.job_duration) == (11, 4, 0.0)
+    assert (config.failure_rate, config.throttle.rate, config.max_body_bytes) == (0.5, 7.0, 1000)
+
+
+def test_options_accept_dataclasses() -> None:
+    config = MockConfig.generate(faults=FaultConfig(drop_after_rate=0.5), seed=1)
+    assert config.faults.drop_after_rate == 0.5
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"project_id": "not-hex"}, "32 lower-case hex"),
+        ({"faults": {"error_500_rate": 0.6, "error_504_rate": 0.6}}, "add up to"),
+        ({"faults": {"error_500_rate": 1.5}}, "between 0 and 1"),
+        ({"faults": {"unknown": 1}}, "unknown keys"),
+        ({"failure_rate": 2}, "failure_rate"),
+        ({"job_duration": -1}, "job_duration"),
+        ({"fleet_size": "many"}, "integer"),
+        ({"projects": [{"account_state": "broke"}]}, "account_state"),
+        ({"credentials": [{}, {"ak": "X", "sk": "Y", "project_id": "b" * 32}]}, "unknown project"),
+        ({"credentials": [{}, {"ak": "X"}]}, "needs ak and sk"),
+        ({"ak": "has space"}, "access key"),
+        ({"bogus": 1}, "unknown config keys"),
+        ({"throttle": {"rate": -1}}, "throttle.rate"),
+        ({"max_body_bytes": 0}, "max_body_bytes"),
+    ],
+)
+def test_invalid_configs_are_refused(options: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        MockConfig.generate(**options)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("mock.toml", "seed = ", "not valid TOML"),
+        ("mock.yaml", "- a\n- b\n", "mapping"),
+        ("mock.ini", "seed=1", "must end in"),
+        ("missing.json", None, "cannot read"),
+    ],
+)
+def test_bad_config_files(tmp_path: Path, name: str, text: str | None, message: str) -> None:
+    file = tmp_path / name
+    if text is not None:
+        file.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_config(file, env={})
