@@ -5,10 +5,7 @@ code. At start-up every operation's path and query parameters and its JSON body 
 jsonschema-rs validators. A query value arrives as a string, so it is first coerced to the parameter's schema type
 (a non-integer where an integer is expected is a validation failure, not a crash). A failure answers with the
 catalog code that the failing part's ``x-cph-error`` extension names (on the parameter, or on the body schema).
-
-Two path parameters carry no ``x-cph-error`` in the spec, and the spec's prose decides their answer instead
-(:data:`FALLBACK_ERRORS`): a ``project_id`` that is not the caller's project is a project mismatch (400
-``CPS.0001``); a malformed ``job_id`` names no job (404 ``CPS.9002``).
+A parameter without one gets the gateway's generic 400 ``APIGW.0201``, as the spec's ``info.description`` says.
 """
 
 from __future__ import annotations
@@ -24,12 +21,6 @@ import jsonschema_rs
 from cph._spec import deref
 from cph.mock._responses import ErrorReply
 from cph.mock._schemas import compile_schema, iter_operations
-
-FALLBACK_ERRORS: dict[tuple[str, str], str] = {
-    ("path", "project_id"): "CPS.0001",
-    ("path", "job_id"): "CPS.9002",
-}
-"""Error codes for parameters whose spec entry has no ``x-cph-error`` (see the module docstring)."""
 
 GENERIC_PARAMETER_ERROR = "APIGW.0201"
 GENERIC_PARAMETER_STATUS = 400
@@ -131,9 +122,7 @@ def _parameter_rule(spec: dict[str, Any], parameter: dict[str, Any]) -> Paramete
     schema = parameter["schema"]
     location = parameter["in"]
     name = parameter["name"]
-    error = (
-        parameter.get("x-cph-error") or deref(spec, schema).get("x-cph-error") or FALLBACK_ERRORS.get((location, name))
-    )
+    error = parameter.get("x-cph-error") or deref(spec, schema).get("x-cph-error")
     status = None
     if error is None:
         error, status = GENERIC_PARAMETER_ERROR, GENERIC_PARAMETER_STATUS
