@@ -81,3 +81,14 @@ def conformance(session: nox.Session) -> None:
     """
     session.install(".[conformance]")
     session.run("python", "-m", "conformance", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks against the peers (official SDK, raw httpx, Prism); rewrites BENCHMARKS.md. Needs hey (Debian)."""
+    session.install(".[test]")
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("hey") is None:
+        session.error("bench needs npm (for Prism) and hey (apt-get install hey)")
+    session.run(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error", external=True)
+    session.run("python", "-m", "benchmarks", *session.posargs)
