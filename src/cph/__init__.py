@@ -1,11 +1,76 @@
 """cph-openapi: a toolkit for Huawei Cloud CPH RestartCloudPhoneServer.
 
 The public API is flat: import names from ``cph``; modules starting with ``_`` are private.
+
+    from cph import CphClient
+
+    with CphClient(region="cn-east-3") as client:  # credentials from HUAWEICLOUD_SDK_AK/SK/PROJECT_ID
+        result = client.restart(server_ids, wait=True)
 """
 
+__version__ = "0.1.0"  # first: cph._client reads it for its User-Agent
+
 from cph._catalog import Catalog, CatalogEntry, load_catalog
+from cph._client import (
+    AsyncCphClient,
+    CphClient,
+    Credentials,
+    credentials_from_env,
+    endpoint_for_region,
+    regions,
+)
+from cph._credentials import AkSkCredentials, CredentialsError, TokenCredentials
+from cph._errors import (
+    AccountError,
+    AuthenticationError,
+    CphError,
+    GatewayError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RequestTooLargeError,
+    ServiceError,
+    ThrottledError,
+    TransportError,
+    UnexpectedResponseError,
+)
+from cph._jobs import JobInfo, JobStatus
+from cph._results import Outcome, Progress, RestartResult, ServerResult
+from cph._retry import RetryPolicy
 from cph._spec import load_spec
 
-__version__ = "0.1.0"
-
-__all__ = ["Catalog", "CatalogEntry", "__version__", "load_catalog", "load_spec"]
+__all__ = [
+    "AccountError",
+    "AkSkCredentials",
+    "AsyncCphClient",
+    "AuthenticationError",
+    "Catalog",
+    "CatalogEntry",
+    "CphClient",
+    "CphError",
+    "Credentials",
+    "CredentialsError",
+    "GatewayError",
+    "InvalidRequestError",
+    "JobInfo",
+    "JobStatus",
+    "NotFoundError",
+    "Outcome",
+    "PermissionDeniedError",
+    "Progress",
+    "RequestTooLargeError",
+    "RestartResult",
+    "RetryPolicy",
+    "ServerResult",
+    "ServiceError",
+    "ThrottledError",
+    "TokenCredentials",
+    "TransportError",
+    "UnexpectedResponseError",
+    "__version__",
+    "credentials_from_env",
+    "endpoint_for_region",
+    "load_catalog",
+    "load_spec",
+    "regions",
+]

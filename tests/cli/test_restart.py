@@ -1,0 +1,286 @@
+"""``cph restart`` / ``cph jobs`` / ``cph servers``: input, output, exit codes and secrets (CliRunner + respx; the
+last tests run against the real mock on loopback)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+from typer.testing import CliRunner, Result
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+
+from client_testkit import AK, BASE, PROJECT, REGION, SECURITY_TOKEN, SK, TOKEN, FakeCph, error, server_ids
+
+import cph.cli._restart as restart_cli
+from cph import Progress, RetryPolicy
+from cph import _client as client_module
+from cph.cli import app
+from cph.mock import MockConfig, MockServer
+
+ENV_NAMES = (
+    "HUAWEICLOUD_SDK_AK",
+    "HUAWEICLOUD_SDK_SK",
+    "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+    "HUAWEICLOUD_SDK_PROJECT_ID",
+    "CPH_AUTH_TOKEN",
+    "CPH_REGION",
+    "CPH_ENDPOINT",
+)
+AKSK_ENV = {"HUAWEICLOUD_SDK_AK": AK, "HUAWEICLOUD_SDK_SK": SK, "HUAWEICLOUD_SDK_PROJECT_ID": PROJECT}
+
+
+def run(args: list[str], env: dict[str, str] | None = None, stdin: str | None = None) -> Result:
+    full_env: dict[str, str | None] = dict.fromkeys(ENV_NAMES)
+    full_env.update(AKSK_ENV if env is None else env)
+    return CliRunner().invoke(app, args, env=full_env, input=stdin)
+
+
+def assert_no_secrets(*texts: str) -> None:
+    for text in texts:
+        for secret in (AK, SK, TOKEN, SECURITY_TOKEN):
+            assert secret not in text
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeCph]:
+    with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        yield FakeCph(router)
+
+
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI uses the default policy; make its backoff instant for these tests."""
+    monkeypatch.setattr(client_module, "RetryPolicy", lambda: RetryPolicy(max_attempts=3, base_delay=0, max_delay=0))
+
+
+# ------------------------------------------------------------------------------------------------------ input
+def test_read_ids_from_arguments_file_and_stdin(tmp_path: Path) -> None:
+    file = tmp_path / "ids.txt"
+    file.write_text("# servers\nb1, b2\n\nb3  # the last one\n", encoding="utf-8")
+    assert restart_cli.read_ids(["a1", "-", "a2"], file, stdin=["s1 s2\n"]) == [
+        "a1",
+        "a2",
+        "b1",
+        "b2",
+        "b3",
+        "s1",
+        "s2",
+    ]
+    assert restart_cli.read_ids([], Path("-"), stdin=["x,y"]) == ["x", "y"]
+
+
+def test_restart_from_arguments_prints_a_table(fake: FakeCph) -> None:
+    ids = server_ids(3)
+    result = run(["restart", "--region", REGION, *ids, ids[0]])
+    assert result.exit_code == 0, result.output
+    assert fake.restart_calls == [ids]
+    for server_id in ids:
+        assert server_id in result.stdout
+    assert result.stdout.count("accepted") == 3
+    assert "3 servers: 3 accepted" in result.stderr
+
+
+def test_restart_from_a_file_and_stdin_as_json(fake: FakeCph, tmp_path: Path) -> None:
+    ids = server_ids(150)
+    file = tmp_path / "ids.txt"
+    file.write_text("\n".join(ids[:100]), encoding="utf-8")
+    result = run(["restart", "--region", REGION, "--file", str(file), "-", "--json"], stdin="\n".join(ids[100:]))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["counts"]["accepted"] == 150
+    assert [entry["server_id"] for entry in data["servers"]] == ids
+    assert len(fake.restart_calls) == 2
+
+
+def test_wait_reports_job_outcomes(fake: FakeCph) -> None:
+    ids = server_ids(4)
+    fake.failing.add(ids[1])
+    fake.job_polls = 0
+    result = run(["restart", "--region", REGION, "--wait", "--json", *ids])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["counts"] == {"accepted": 0, "rejected": 0, "succeeded": 3, "failed": 1, "unknown": 0}
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        ("rejected", 1),
+        ("unknown", 1),
+        ("ok", 0),
+    ],
+)
+def test_exit_code_reflects_every_server(fake: FakeCph, setup: str, expected: int) -> None:
+    ids = server_ids(2)
+    if setup == "rejected":
+        fake.rejected[ids[0]] = ("CPS.9001", "Server status does not allow restart.")
+    elif setup == "unknown":
+        fake.restart_script.append(httpx.ReadTimeout("timed out"))
+    result = run(["restart", "--region", REGION, *ids])
+    assert result.exit_code == expected, result.output
+
+
+def test_a_wait_timeout_is_not_success(fake: FakeCph) -> None:
+    fake.job_polls = 10**9
+    result = run(["restart", "--region", REGION, "--wait", "--timeout", "0", *server_ids(1)])
+    assert result.exit_code == 1
+    assert "stopped waiting at --timeout" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["restart", "--region", REGION], None, "no server IDs"),
+        (["restart", "a" * 32], None, "--region"),
+        (["restart", "--region", REGION, "--endpoint", BASE, "a" * 32], None, "only one of"),
+        (["restart", "--region", "mars-1", "a" * 32], None, "unknown region"),
+        (["restart", "--region", REGION, "a" * 32], {}, "no credentials"),
+        (["restart", "--region", REGION, "a" * 32], {"CPH_AUTH_TOKEN": TOKEN}, "project_id is required"),
+        (["restart", "--region", REGION, "--file", "/nonexistent/ids", "a" * 32], None, "cannot read"),
+        (["restart", "--region", REGION, "--concurrency", "0", "a" * 32], None, "concurrency"),
+        (["jobs", "--region", REGION], None, "--request-id"),
+        (["servers", "--region", REGION, "--status", "6"], None, "--status must be one of"),
+    ],
+)
+def test_usage_and_configuration_errors_exit_2(args: list[str], env: dict[str, str] | None, message: str) -> None:
+    result = run(args, env)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert_no_secrets(result.output)
+
+
+def test_refused_credentials_exit_2_and_print_the_partial_result(fake: FakeCph) -> None:
+    fake.restart_script.append(error(401, "APIGW.0301", f"Incorrect IAM authentication information: {AK} {SK}"))
+    result = run(["restart", "--region", REGION, "--concurrency", "1", "--json", *server_ids(150)])
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert data["counts"]["rejected"] == 150
+    assert data["error"]["type"] == "AuthenticationError"
+    assert "APIGW.0301" in result.stderr
+    assert_no_secrets(result.stdout, result.stderr)
+    assert "<redacted>" in result.stdout
+
+
+def test_region_from_the_environment(fake: FakeCph) -> None:
+    result = run(["restart", server_ids(1)[0]], env={**AKSK_ENV, "CPH_REGION": REGION})
+    assert result.exit_code == 0, result.output
+    assert len(fake.restart_calls) == 1
+
+
+def test_an_unreachable_endpoint_is_an_api_failure() -> None:
+    result = run(["servers", "--endpoint", "http://127.0.0.1:1"], env={**AKSK_ENV})
+    assert result.exit_code == 1  # nothing listens there: an API (transport) failure, not a usage error
+    assert "ConnectError" in result.stderr
+
+
+# ------------------------------------------------------------------------------------------ jobs and servers
+def test_jobs_by_request_and_job_id(fake: FakeCph) -> None:
+    run(["restart", "--region", REGION, *server_ids(3)])
+    request_id = next(iter(fake.by_request))
+    job = fake.by_request[request_id][0]
+    result = run(["jobs", "--region", REGION, "-r", request_id, "--job-id", job.job_id, "--json"])
+    assert result.exit_code == 0, result.output
+    jobs = json.loads(result.stdout)
+    assert len(jobs) == 4
+    assert jobs[-1]["job_id"] == job.job_id
+    table = run(["jobs", "--region", REGION, "-r", request_id])
+    assert job.job_id in table.stdout
+    missing = run(["jobs", "--region", REGION, "--job-id", "0" * 32])
+    assert missing.exit_code == 1
+    assert "CPS.9002" in missing.stderr
+
+
+def test_servers_listing_formats(fake: FakeCph) -> None:
+    fake.add_fleet(server_ids(3), status=5)
+    ids = run(["servers", "--region", REGION, "--ids"])
+    assert ids.stdout.split() == server_ids(3)
+    data = json.loads(run(["servers", "--region", REGION, "--json", "--limit", "2"]).stdout)
+    assert [s["server_id"] for s in data] == server_ids(2)
+    table = run(["servers", "--region", REGION, "--status", "5"])
+    assert "normal (running)" in table.stdout
+
+
+def test_servers_ids_feed_restart(fake: FakeCph) -> None:
+    fake.add_fleet(server_ids(5))
+    listing = run(["servers", "--region", REGION, "--ids"]).stdout
+    result = run(["restart", "--region", REGION, "-", "--json"], stdin=listing)
+    assert json.loads(result.stdout)["counts"]["accepted"] == 5
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    with restart_cli._progress_bar(enabled=True) as callback:
+        assert callback is None  # stderr is not a terminal under pytest
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    with restart_cli._progress_bar(enabled=True) as callback:
+        assert callback is not None
+        callback(Progress("restart", 1, 2, {}, 0.1))
+        callback(Progress("wait", 2, 2, {}, 0.2))
+    with restart_cli._progress_bar(enabled=False) as callback:
+        assert callback is None
+
+
+# -------------------------------------------------------------------------------------- secrets, end to end
+@pytest.fixture(scope="module")
+def mock() -> Iterator[MockServer]:
+    with MockServer(MockConfig.generate(seed=21, fleet_size=30, job_duration=0.2)) as server:
+        yield server
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"HUAWEICLOUD_SDK_AK": AK, "HUAWEICLOUD_SDK_SK": SK},
+        {"HUAWEICLOUD_SDK_AK": AK, "HUAWEICLOUD_SDK_SK": SK, "HUAWEICLOUD_SDK_SECURITY_TOKEN": SECURITY_TOKEN},
+        {"CPH_AUTH_TOKEN": TOKEN},
+    ],
+    ids=["aksk", "temporary-aksk", "token"],
+)
+def test_failing_commands_never_print_or_log_secrets(
+    mock: MockServer, env: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Unknown credentials against the real mock: every command fails, and neither its output nor any log record
+    (cph, httpx, httpcore at DEBUG) contains the AK, SK, security token or IAM token."""
+    caplog.set_level(logging.DEBUG)
+    env = {**env, "HUAWEICLOUD_SDK_PROJECT_ID": mock.config.project_id, "CPH_ENDPOINT": mock.url}
+    ids = mock.state.server_ids()[:3]
+    refused = {**env, "CPH_ENDPOINT": "http://127.0.0.1:1"}  # nothing listens there
+    outputs = []
+    for args, environment in (
+        (["restart", *ids], env),
+        (["restart", "--json", "--wait", *ids], env),
+        (["jobs", "-r", "a" * 32], env),
+        (["jobs", "--job-id", "b" * 32], env),
+        (["servers"], env),
+        (["servers", "--json"], env),
+        (["restart", *ids], refused),
+        (["servers"], refused),
+    ):
+        result = run(args, environment)
+        assert result.exit_code in {1, 2}, result.output
+        outputs += [result.stdout, result.stderr]
+    assert any("APIGW.0301" in text for text in outputs)
+    assert_no_secrets(*outputs, caplog.text, *(repr(r.__dict__) for r in caplog.records))
+    assert mock.state.restart_counts() == {}
+
+
+@pytest.mark.integration
+def test_restart_against_the_mock_end_to_end(mock: MockServer) -> None:
+    env = {
+        "HUAWEICLOUD_SDK_AK": mock.config.ak,
+        "HUAWEICLOUD_SDK_SK": mock.config.sk,
+        "HUAWEICLOUD_SDK_PROJECT_ID": mock.config.project_id,
+    }
+    ids = mock.state.server_ids(status=5)[:5]
+    result = run(["restart", "--endpoint", mock.url, "--wait", "--json", *ids], env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["counts"]["succeeded"] == 5
+    assert mock.config.sk not in result.stdout + result.stderr
+    assert all(mock.state.restart_count(server_id) == 1 for server_id in ids)

@@ -1,0 +1,101 @@
+"""Batching: limits read from the spec, ID cleaning (duplicates, malformed), splitting, and the rate limiter."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cph import load_spec
+from cph._batching import (
+    RateLimiter,
+    chunks,
+    id_pattern,
+    list_jobs_max_request_ids,
+    max_batch_size,
+    page_size,
+    plan_ids,
+)
+
+SPEC = load_spec()
+HEX_IDS = st.text(alphabet="0123456789abcdef", min_size=32, max_size=32)
+
+
+def test_limits_come_from_the_spec() -> None:
+    body = SPEC["components"]["schemas"]["RestartCloudPhoneServerRequestBody"]
+    assert max_batch_size() == body["properties"]["server_ids"]["maxItems"] == 100
+    assert page_size() == SPEC["components"]["parameters"]["limit"]["schema"]["maximum"] == 100
+    assert list_jobs_max_request_ids() == 20
+    assert id_pattern().pattern == SPEC["components"]["schemas"]["Id32"]["pattern"]
+
+
+def test_list_jobs_limit_matches_the_request_ids_pattern() -> None:
+    params = SPEC["paths"]["/v1/{project_id}/cloud-phone/jobs"]["get"]["parameters"]
+    pattern = next(p for p in params if p.get("name") == "request_ids")["schema"]["pattern"]
+    regex = re.compile(pattern)
+    n = list_jobs_max_request_ids()
+    assert regex.match(",".join(["a" * 32] * n))
+    assert not regex.match(",".join(["a" * 32] * (n + 1)))
+
+
+def test_plan_drops_duplicates_and_holds_back_malformed_ids() -> None:
+    a, b = "a" * 32, "b" * 32
+    plan = plan_ids([a, f" {b}\n", a, "A" * 32, "short", "", b])
+    assert plan.unique == (a, b, "A" * 32, "short", "")
+    assert plan.valid == (a, b)
+    assert plan.invalid == ("A" * 32, "short", "")
+
+
+@given(st.lists(HEX_IDS | st.text(max_size=40), max_size=400), st.integers(min_value=1, max_value=150))
+def test_batches_partition_the_valid_ids_in_order(ids: list[str], size: int) -> None:
+    plan = plan_ids(ids)
+    batches = plan.batches(size)
+    assert [i for batch in batches for i in batch] == list(plan.valid)
+    assert all(1 <= len(batch) <= size for batch in batches)
+    assert len(set(plan.unique)) == len(plan.unique)
+    assert set(plan.valid) | set(plan.invalid) == set(plan.unique)
+    assert not set(plan.valid) & set(plan.invalid)
+
+
+def test_default_batch_size_is_the_spec_maximum() -> None:
+    plan = plan_ids(f"{i:032x}" for i in range(250))
+    assert [len(b) for b in plan.batches()] == [100, 100, 50]
+
+
+def test_chunks_rejects_a_zero_size() -> None:
+    with pytest.raises(ValueError, match="size"):
+        list(chunks([1], 0))
+
+
+def test_rate_limiter_spaces_slots_evenly() -> None:
+    now = [100.0]
+    limiter = RateLimiter(4.0, clock=lambda: now[0])
+    assert [limiter.reserve() for _ in range(4)] == [0.0, 0.25, 0.5, 0.75]
+    now[0] = 102.0  # idle: no credit is saved up, the next slot is now
+    assert limiter.reserve() == 0.0
+    assert limiter.reserve() == 0.25
+    assert repr(limiter) == "RateLimiter(rate=4.0)"
+    with pytest.raises(ValueError, match="positive"):
+        RateLimiter(0)
+
+
+def test_rate_limiter_is_thread_safe() -> None:
+    limiter = RateLimiter(1000.0, clock=lambda: 0.0)
+    delays: list[float] = []
+    lock = threading.Lock()
+
+    def book() -> None:
+        for _ in range(100):
+            delay = limiter.reserve()
+            with lock:
+                delays.append(delay)
+
+    threads = [threading.Thread(target=book) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(round(d * 1000) for d in delays) == list(range(400))

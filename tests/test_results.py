@@ -1,0 +1,94 @@
+"""Results: the ledger's one-entry-per-server rule and allowed transitions, and the result's views."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cph import Outcome, RestartResult, ServerResult
+from cph._results import InvalidTransitionError, Ledger
+
+A, B, C = "a" * 32, "b" * 32, "c" * 32
+
+
+def test_ledger_starts_unknown_with_one_entry_per_server() -> None:
+    ledger = Ledger([A, B])
+    assert [e.outcome for e in ledger.result()] == [Outcome.UNKNOWN] * 2
+    with pytest.raises(ValueError, match="duplicate"):
+        Ledger([A, A])
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "allowed"),
+    [
+        (Outcome.ACCEPTED, Outcome.SUCCEEDED, True),
+        (Outcome.ACCEPTED, Outcome.FAILED, True),
+        (Outcome.ACCEPTED, Outcome.REJECTED, False),
+        (Outcome.ACCEPTED, Outcome.UNKNOWN, False),
+        (Outcome.REJECTED, Outcome.ACCEPTED, False),
+        (Outcome.REJECTED, Outcome.REJECTED, False),
+        (Outcome.SUCCEEDED, Outcome.FAILED, False),
+        (Outcome.UNKNOWN, Outcome.ACCEPTED, True),
+        (Outcome.UNKNOWN, Outcome.UNKNOWN, True),
+    ],
+)
+def test_ledger_transitions(first: Outcome, then: Outcome, allowed: bool) -> None:
+    ledger = Ledger([A])
+    ledger.record(A, first)
+    if allowed:
+        ledger.record(A, then)
+        assert ledger.get(A).outcome is then
+    else:
+        with pytest.raises(InvalidTransitionError):
+            ledger.record(A, then)
+
+
+def test_ledger_progress_counts_settled_servers_per_phase() -> None:
+    ledger = Ledger([A, B, C])
+    ledger.record(A, Outcome.ACCEPTED, job_id="j" * 32)
+    ledger.annotate(B, server_status=13)
+    assert ledger.settled() == 1
+    ledger.new_phase()
+    ledger.settle(C)
+    assert ledger.settled() == 1
+    assert ledger.get(B).server_status == 13
+    assert ledger.counts() == {"accepted": 1, "rejected": 0, "succeeded": 0, "failed": 0, "unknown": 2}
+    assert len(ledger) == 3
+    assert A in ledger
+
+
+def test_result_views_and_json() -> None:
+    result = RestartResult(
+        (
+            ServerResult(A, Outcome.SUCCEEDED, job_id="1" * 32, request_id="r" * 32),
+            ServerResult(B, Outcome.REJECTED, error_code="CPS.1028", error_msg="frozen", request_id="r" * 32),
+            ServerResult(C, Outcome.UNKNOWN, error_msg="ReadTimeout"),
+        ),
+        waited=True,
+    )
+    assert result[B].error_code == "CPS.1028"
+    assert B in result
+    assert "x" not in result
+    assert [e.server_id for e in result.with_outcome("rejected", Outcome.UNKNOWN)] == [B, C]
+    assert result.request_ids == ["r" * 32]
+    assert not result.ok
+    data = json.loads(result.to_json())
+    assert data["counts"]["succeeded"] == 1
+    assert data["servers"][2] == {
+        "server_id": C,
+        "outcome": "unknown",
+        "job_id": None,
+        "error_code": None,
+        "error_msg": "ReadTimeout",
+        "request_id": None,
+        "server_status": None,
+    }
+
+
+def test_ok_means_accepted_or_after_waiting_succeeded() -> None:
+    accepted = (ServerResult(A, Outcome.ACCEPTED),)
+    assert RestartResult(accepted).ok
+    assert not RestartResult(accepted, waited=True).ok
+    assert RestartResult((ServerResult(A, Outcome.SUCCEEDED),), waited=True).ok
+    assert RestartResult(()).ok
