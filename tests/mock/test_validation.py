@@ -63,6 +63,8 @@ def test_valid_queries_are_coerced_with_defaults(query: dict[str, list[str]], ex
         ({"limit": ["+1"]}, "CPS.0002"),
         ({"offset": ["-1"]}, "CPS.0002"),
         ({"offset": ["99999999999999999999999"]}, "CPS.0002"),
+        ({"offset": ["2147483648"]}, "CPS.0002"),  # format int32: out of range
+        ({"create_since": ["9223372036854775808"]}, "APIGW.0201"),  # format int64: out of range
         ({"limit": ["1", "2"]}, "CPS.0002"),
         ({"status": ["6"]}, "CPS.0010"),
         ({"status": ["normal"]}, "CPS.0010"),

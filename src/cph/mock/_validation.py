@@ -29,6 +29,13 @@ GENERIC_PARAMETER_STATUS = 400
 NOT_JSON = "CPS.9004"
 MAX_QUERY_FIELDS = 256
 _INTEGER = re.compile(r"-?[0-9]{1,19}\Z")
+INTEGER_FORMAT_RANGES: dict[str | None, tuple[int, int]] = {
+    "int32": (-(2**31), 2**31 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+    None: (-(2**63), 2**63 - 1),
+}
+"""OpenAPI's integer formats are value ranges; JSON Schema treats ``format`` as an annotation, so they are
+enforced here, read from each parameter's schema."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +51,7 @@ class ParameterRule:
     error: str
     error_status: int | None = None
     """Only needed when the catalog has ``error`` with several statuses (``APIGW.0201``)."""
+    integer_range: tuple[int, int] = INTEGER_FORMAT_RANGES[None]
 
     def coerce(self, raw: str) -> Any:
         """``raw`` converted to the parameter's type and validated, or ErrorReply with the parameter's code."""
@@ -52,6 +60,9 @@ class ParameterRule:
             if not _INTEGER.match(raw):
                 raise self.failure()
             value = int(raw)
+            low, high = self.integer_range
+            if not low <= value <= high:
+                raise self.failure()
         if not self.validator.is_valid(value):
             raise self.failure()
         return value
@@ -135,6 +146,7 @@ def _parameter_rule(spec: dict[str, Any], parameter: dict[str, Any]) -> Paramete
         validator=compile_schema(spec, schema),
         error=error,
         error_status=status,
+        integer_range=INTEGER_FORMAT_RANGES.get(deref(spec, schema).get("format"), INTEGER_FORMAT_RANGES[None]),
     )
 
 
