@@ -1,0 +1,171 @@
+"""pytest plumbing of the conformance suite: options, the run, the target fixture, report writing.
+
+Run it with ``python -m conformance [options]`` (which is ``pytest -c conformance/pytest.ini conformance``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import run as run_state
+from conformance.redact import Redactor
+from conformance.report import ReportCollector, TestOutcome
+from conformance.run import RateLimiter, Run
+from conformance.settings import OPERATIONS, PHASES, Settings, SettingsError
+from conformance.target import Target
+
+LAST_TEST = "test_restart_jobs_reach_terminal_status"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cph", "CPH conformance (environment variables in brackets; secrets only from there)")
+    group.addoption(
+        "--base-url", help="endpoint to test; default: the embedded mock on 127.0.0.1 [CPH_CONFORMANCE_BASE_URL]"
+    )
+    group.addoption("--project-id", help="project ID of --base-url [CPH_CONFORMANCE_PROJECT_ID]")
+    group.addoption("--auth", choices=["auto", "aksk", "token"], help="auth mode [CPH_CONFORMANCE_AUTH]")
+    group.addoption(
+        "--server-id",
+        action="append",
+        default=[],
+        help="a server the run may restart (repeatable, or comma-separated) [CPH_CONFORMANCE_SERVER_IDS]; "
+        "without any, a real endpoint's restart operation is not tested",
+    )
+    group.addoption(
+        "--rate-limit", help="client-side limit such as 2/s; 'none' = unlimited [CPH_CONFORMANCE_RATE_LIMIT]"
+    )
+    group.addoption("--max-examples", help="generated examples per operation [CPH_CONFORMANCE_MAX_EXAMPLES]")
+    group.addoption("--stateful-examples", help="stateful scenarios; 0 = none [CPH_CONFORMANCE_STATEFUL_EXAMPLES]")
+    group.addoption("--phases", help=f"comma-separated subset of {','.join(PHASES)} [CPH_CONFORMANCE_PHASES]")
+    group.addoption("--operations", help=f"comma-separated subset of {','.join(OPERATIONS)}")
+    group.addoption("--seed", help="data generation seed, to reproduce a run [CPH_CONFORMANCE_SEED]")
+    group.addoption("--job-timeout", help="seconds a restart job has to end [CPH_CONFORMANCE_JOB_TIMEOUT]")
+    group.addoption(
+        "--reports-dir", help="where reports go (default reports/conformance) [CPH_CONFORMANCE_REPORTS_DIR]"
+    )
+    group.addoption("--mock-job-duration", help="embedded mock only: seconds a restart job runs (default 0.2)")
+    group.addoption("--deep", action="store_true", default=False, help="long run: many more examples and scenarios")
+    group.addoption(
+        "--dry-run", action="store_true", default=False, help="send nothing: list the requests as curl lines"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist") and config.getoption("numprocesses", None):
+        raise pytest.UsageError(
+            "conformance: run the suite in one process (no -n): the job poll and the reports are per process"
+        )
+    try:
+        settings = Settings.from_sources(config.getoption, os.environ)
+    except SettingsError as exc:
+        raise pytest.UsageError(f"conformance: {exc}") from None
+    redactor = Redactor(settings.secrets)
+    report = ReportCollector(redactor)
+    run_state.install(Run(settings, redactor, report, RateLimiter(settings.budget.rate_limit)))
+    if not settings.embedded and not settings.server_ids and "RestartCloudPhoneServer" in settings.operations:
+        report.note(
+            "RestartCloudPhoneServer was not tested: no --server-id allow-list was given for this real endpoint"
+        )
+    if "RestartCloudPhoneServer" not in settings.operations_under_test:
+        report.note("no restart was requested, so cph_jobs_terminate had nothing to follow")
+
+
+@pytest.fixture(scope="session")
+def target() -> Target:
+    """The endpoint under test: the embedded mock is started by the first test that needs it and stopped after
+    the session's reports are written (see ``Run.open_target``)."""
+    return run_state.current().open_target()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The job poll follows the jobs every other test created, so it runs last.
+    items.sort(key=lambda item: getattr(item, "originalname", item.name) == LAST_TEST)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    run = run_state.active()
+    if run is None:
+        return
+    if report.when == "call" or not report.passed:
+        outcome = report.outcome if report.when == "call" or report.skipped else "error"
+        message = str(report.longrepr) if report.longrepr is not None and not report.passed else ""
+        if report.skipped and isinstance(report.longrepr, tuple):
+            message = str(report.longrepr[2])
+        run.report.record_test(TestOutcome(report.nodeid, outcome, report.duration, message))
+
+
+def _header(run: Run) -> list[str]:
+    settings = run.settings
+    budget = settings.budget
+    target = run.target
+    what = (
+        target.description
+        if target is not None
+        else ("embedded mock" if settings.embedded else f"endpoint {settings.base_url}")
+    )
+    return [
+        f"target: {what}",
+        f"phases: {', '.join(settings.phases)}; operations: {', '.join(settings.operations_under_test)}",
+        f"budget: {budget.max_examples} examples/operation, {budget.stateful_examples} stateful scenarios x "
+        f"{budget.stateful_steps} steps, rate limit {budget.rate_limit or 'none'}, job timeout {budget.job_timeout:g} s"
+        + (", deep" if settings.deep else "")
+        + (", DRY RUN (nothing sent)" if settings.dry_run else ""),
+        f"seed: {settings.seed} (rerun with --seed {settings.seed} to repeat the generated data)",
+    ]
+
+
+def _meta(run: Run) -> dict[str, Any]:
+    settings = run.settings
+    return {
+        "target": run.target.description if run.target is not None else None,
+        "embedded": settings.embedded,
+        "auth": settings.auth_mode,
+        "phases": list(settings.phases),
+        "operations": list(settings.operations_under_test),
+        "max_examples": settings.budget.max_examples,
+        "stateful_examples": settings.budget.stateful_examples,
+        "rate_limit": settings.budget.rate_limit,
+        "job_timeout": settings.budget.job_timeout,
+        "seed": settings.seed,
+        "deep": settings.deep,
+        "dry_run": settings.dry_run,
+        "allow_list_size": len(settings.server_ids),
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+_WRITTEN: pytest.StashKey[dict[str, Path]] = pytest.StashKey()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # trylast: after schemathesis' own sessionfinish, which runs the checks' after_run.
+    run = run_state.active()
+    if run is None or session.config.getoption("collectonly"):
+        return
+    try:
+        header = _header(run)
+        paths = run.report.write(run.settings.reports_dir, header, _meta(run))
+        session.config.stash[_WRITTEN] = paths
+    finally:
+        run.close()
+    if run.report.failed and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    run = run_state.active()
+    paths = config.stash.get(_WRITTEN, None)
+    if run is None or paths is None:
+        return
+    terminalreporter.write_sep("=", "CPH conformance summary")
+    for line in run.report.summary_lines(_header(run)):
+        terminalreporter.write_line(line)
+    terminalreporter.write_line("")
+    for name, path in paths.items():
+        terminalreporter.write_line(f"{name}: {path}")

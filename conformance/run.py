@@ -1,0 +1,97 @@
+"""The state of the current run, shared by the pytest plugin, schemathesis hooks and checks.
+
+Why a process-wide current run: schemathesis calls hooks and checks with its own arguments only (a case, a
+response), yet they need the run's target, safety policy, job tracker and report. The suite always runs in a
+process of its own (``python -m conformance`` or ``pytest -c conformance/pytest.ini``), with exactly one run, so
+one module-level slot is the simplest honest answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from dataclasses import dataclass, field
+
+from conformance.jobs import JobTracker
+from conformance.redact import Redactor
+from conformance.report import ReportCollector
+from conformance.settings import Settings
+from conformance.target import Target, open_target
+
+
+class RateLimiter:
+    """A blocking token bucket shared by everything the suite itself sends (the job poll, explicit probes).
+
+    schemathesis applies the same limit to the requests it sends (config ``rate-limit``); both use this rate.
+    """
+
+    def __init__(self, rate: str | None) -> None:
+        self._interval = 0.0
+        if rate:
+            count, unit = rate.split("/")
+            seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
+            self._interval = seconds / int(count)
+        self._lock = threading.Lock()
+        self._next = 0.0
+
+    def __call__(self) -> None:
+        if not self._interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            wait = self._next - now
+            self._next = max(now, self._next) + self._interval
+        if wait > 0:
+            time.sleep(wait)
+
+
+@dataclass(slots=True)
+class Run:
+    settings: Settings
+    redactor: Redactor
+    report: ReportCollector
+    limiter: RateLimiter
+    jobs: JobTracker = field(default_factory=JobTracker)
+    target: Target | None = None
+    _resources: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+
+    def open_target(self) -> Target:
+        """Open the target once (start the embedded mock); it stays open until :meth:`close`.
+
+        Why not a fixture's teardown: schemathesis runs the checks' ``after_run`` (our job poll) in
+        ``pytest_sessionfinish``, after fixtures are torn down; the target must still answer then.
+        """
+        if self.target is None:
+            self.target = self._resources.enter_context(open_target(self.settings))
+            self.redactor.add(*self.target.secrets)
+        return self.target
+
+    def require_target(self) -> Target:
+        if self.target is None:
+            msg = "the target is not open yet (the `target` fixture opens it)"
+            raise RuntimeError(msg)
+        return self.target
+
+    def close(self) -> None:
+        """Stop the embedded mock (if any)."""
+        self._resources.close()
+
+
+_CURRENT: Run | None = None
+
+
+def install(run: Run) -> None:
+    global _CURRENT  # noqa: PLW0603 (the one process-wide run, see the module docstring)
+    _CURRENT = run
+
+
+def current() -> Run:
+    if _CURRENT is None:
+        msg = "no conformance run is active: run the suite with `python -m conformance`"
+        raise RuntimeError(msg)
+    return _CURRENT
+
+
+def active() -> Run | None:
+    return _CURRENT
