@@ -1,4 +1,4 @@
-"""Sessions: ``nox -s tests`` (the test command), ``lint``, ``generate``, ``conformance`` (the main job), ``bench``.
+"""Sessions: ``tests`` (the test command), ``conformance`` (the main job), ``lint``, ``generate``, ``docs``, ``bench``.
 
 Every session installs what it needs into its own virtualenv, so a machine with only Python and pip can run them.
 """
@@ -18,14 +18,19 @@ SPEC = "openapi/cph.openapi.yaml"
 PYTHON = os.environ.get("CPH_NOX_PYTHON")  # default: the interpreter nox runs on
 
 
+def npm_ci(session: nox.Session, why: str) -> None:
+    """Install the Node tools pinned by package-lock.json (Spectral, Redocly, Prism, openapi-typescript, tsc)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        session.error(f"npm is required: {why}")
+    session.run(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error", external=True)
+
+
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Run the whole test suite against an installed (non-editable) build of the project."""
     session.install(".[test]")
-    npm = shutil.which("npm")
-    if npm is None:
-        session.error("npm is required: the TypeScript-client and docs tests use the pinned Node tools")
-    session.run(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error", external=True)
+    npm_ci(session, "the TypeScript-client and docs tests use the pinned Node tools")
     session.run("pytest", "-n", "2", *session.posargs)
 
 
@@ -41,10 +46,7 @@ def lint(session: nox.Session) -> None:
     if shutil.which("java") is None:
         session.error("java is required for openapi-generator validate (JDK/JRE 11+)")
     session.run("openapi-generator-cli", "validate", "-i", SPEC)  # the pinned PyPI package bundles the jar
-    npm = shutil.which("npm")
-    if npm is None:
-        session.error("npm is required for Spectral and Redocly (Node.js 20+)")
-    session.run(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error", external=True)
+    npm_ci(session, "Spectral and Redocly run on Node.js 20+")
     session.run(
         "npx", "--no-install", "spectral", "lint", "--ruleset", "openapi/spectral.yaml",
         "--fail-severity=hint", SPEC, external=True,
@@ -56,10 +58,7 @@ def lint(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Build the single-page HTML API reference, error-code catalog included, into ``docs/index.html`` (Redocly)."""
     session.install("pyyaml>=6.0")
-    npm = shutil.which("npm")
-    if npm is None:
-        session.error("npm is required for Redocly (Node.js 20+)")
-    session.run(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error", external=True)
+    npm_ci(session, "Redocly runs on Node.js 20+")
     session.run("python", "scripts/build_docs.py", *session.posargs)
 
 
@@ -87,8 +86,7 @@ def conformance(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks against the peers (official SDK, raw httpx, Prism); rewrites BENCHMARKS.md. Needs hey (Debian)."""
     session.install(".[test]")
-    npm = shutil.which("npm")
-    if npm is None or shutil.which("hey") is None:
-        session.error("bench needs npm (for Prism) and hey (apt-get install hey)")
-    session.run(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error", external=True)
+    if shutil.which("hey") is None:
+        session.error("bench needs hey (apt-get install hey)")
+    npm_ci(session, "Prism is the benchmark's peer")
     session.run("python", "-m", "benchmarks", *session.posargs)
