@@ -257,6 +257,10 @@ class MockConfig:
 
 
 # ---------------------------------------------------------------------------------------------------- loading
+MAX_FLEET_SIZE = 1_000_000
+"""Large enough for fleet benchmarks (100,000 restartable servers need a fleet of ~150,000); ~1 KB each."""
+
+
 def random_id32() -> str:
     """A random 32-hex-character ID (project IDs and the like)."""
     return secrets.token_hex(16)
@@ -577,7 +581,7 @@ def _validate(config: MockConfig) -> None:
             bool(_ID32.match(project.project_id)),
             f"project_id {project.project_id!r} must be 32 lower-case hex characters",
         )
-        _check(0 <= project.fleet_size <= 100_000, "fleet_size must be between 0 and 100000")
+        _check(0 <= project.fleet_size <= MAX_FLEET_SIZE, f"fleet_size must be between 0 and {MAX_FLEET_SIZE}")
         _check(project.account_state in get_args(AccountState), f"unknown account_state {project.account_state!r}")
     aks = [c.ak for c in config.credentials]
     _check(len(set(aks)) == len(aks), "access keys must be unique")
