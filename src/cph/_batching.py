@@ -91,10 +91,11 @@ class IdPlan:
 
 def plan_ids(server_ids: Iterable[str]) -> IdPlan:
     """Deduplicate ``server_ids`` (surrounding whitespace ignored) and separate malformed ones."""
-    pattern = id_pattern()
-    unique = tuple(dict.fromkeys(raw.strip() for raw in server_ids))
-    valid = tuple(i for i in unique if pattern.match(i))
-    invalid = tuple(i for i in unique if not pattern.match(i))
+    match = id_pattern().match
+    unique = tuple(dict.fromkeys([raw.strip() for raw in server_ids]))
+    well_formed = [match(i) is not None for i in unique]
+    valid = tuple(i for i, ok in zip(unique, well_formed, strict=True) if ok)
+    invalid = () if len(valid) == len(unique) else tuple(i for i, ok in zip(unique, well_formed, strict=True) if not ok)
     return IdPlan(unique, valid, invalid)
 
 

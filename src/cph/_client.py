@@ -48,8 +48,9 @@ from cph._credentials import (
     TokenCredentials,
 )
 from cph._errors import CphError, TransportError, UnexpectedResponseError, error_from_response, redact
+from cph._http import CphHttpClient
 from cph._jobs import JobInfo, JobTracker, poll_delays
-from cph._results import Ledger, Outcome, Progress, RestartResult
+from cph._results import Ledger, Outcome, Progress, RestartResult, ServerResult
 from cph._retry import (
     Decision,
     RetryPolicy,
@@ -60,6 +61,7 @@ from cph._retry import (
     retry_after,
 )
 from cph._spec import load_spec
+from cph._transport import default_transport
 from cph_api.api.jobs import list_jobs as list_jobs_api
 from cph_api.api.jobs import show_job as show_job_api
 from cph_api.api.servers import list_cloud_phone_servers as list_servers_api
@@ -403,23 +405,21 @@ class _Engine:
     ) -> None:
         request_id = answer.request_id or headers.get("x-request-id")
         expected = set(batch)
+        results: list[ServerResult] = []
         for entry in answer.jobs:
             server_id = entry.server_id
             if server_id not in expected:
                 continue  # an entry for a server we did not send (or a repeat): nothing we can attribute
             expected.discard(server_id)
-            if isinstance(entry.job_id, str) and entry.job_id:
-                run.ledger.record(server_id, Outcome.ACCEPTED, job_id=entry.job_id, request_id=request_id)
+            job_id = entry.job_id
+            if isinstance(job_id, str) and job_id:
+                results.append(ServerResult(server_id, Outcome.ACCEPTED, job_id, request_id=request_id))
             else:
                 code = entry.error_code if isinstance(entry.error_code, str) else None
                 msg = entry.error_msg if isinstance(entry.error_msg, str) else None
-                run.ledger.record(
-                    server_id,
-                    Outcome.REJECTED,
-                    error_code=code,
-                    error_msg=redact(msg, self.secrets) if msg else None,
-                    request_id=request_id,
-                )
+                msg = redact(msg, self.secrets) if msg else None
+                results.append(ServerResult(server_id, Outcome.REJECTED, None, code, msg, request_id))
+        run.ledger.record_all(results)
         for server_id in batch:
             if server_id in expected:
                 # Sent, answered with 200, but left out of the answer: it may have been restarted.
@@ -563,7 +563,7 @@ class CphClient:
             catalog=catalog,
         )
         engine = self._engine
-        self._http = httpx.Client(
+        self._http = CphHttpClient(
             base_url=engine.endpoint,
             auth=engine.auth,
             headers=engine.headers,
@@ -571,7 +571,7 @@ class CphClient:
             limits=engine.limits,
             follow_redirects=False,
             event_hooks={"response": [_capture]},
-            transport=transport,
+            transport=transport if transport is not None else default_transport(engine.endpoint, max_idle=concurrency),
         )
         self._api = cph_api.Client(base_url=engine.endpoint).set_httpx_client(self._http)
 

@@ -188,16 +188,24 @@ def _evolve(current: ServerResult, outcome: Outcome, fields: dict[str, Any]) -> 
     )
 
 
+_FINAL = frozenset({Outcome.REJECTED, Outcome.SUCCEEDED, Outcome.FAILED})
+
+
 class Ledger:
-    """The mutable, thread-safe record behind a :class:`RestartResult` (see the module docstring)."""
+    """The mutable, thread-safe record behind a :class:`RestartResult` (see the module docstring).
+
+    An entry nothing has been learnt about yet is stored as ``None`` and read as ``unknown`` with no evidence: a
+    10,000-ID run then creates each :class:`ServerResult` once, when its batch is answered, not twice.
+    """
 
     def __init__(self, server_ids: Iterable[str]) -> None:
-        self._entries: dict[str, ServerResult] = {}
-        for server_id in server_ids:
-            if server_id in self._entries:
-                msg = f"duplicate server ID {server_id!r}: deduplicate before creating a Ledger"
-                raise ValueError(msg)
-            self._entries[server_id] = ServerResult(server_id, Outcome.UNKNOWN)
+        ids = list(server_ids)
+        self._entries: dict[str, ServerResult | None] = dict.fromkeys(ids)
+        if len(self._entries) != len(ids):
+            seen: set[str] = set()
+            duplicate = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
+            msg = f"duplicate server ID {duplicate!r}: deduplicate before creating a Ledger"
+            raise ValueError(msg)
         self._settled: set[str] = set()
         self._lock = threading.Lock()
 
@@ -207,27 +215,53 @@ class Ledger:
     def __contains__(self, server_id: object) -> bool:
         return server_id in self._entries
 
+    def _current(self, server_id: str) -> ServerResult:
+        entry = self._entries[server_id]
+        return ServerResult(server_id, Outcome.UNKNOWN) if entry is None else entry
+
     def get(self, server_id: str) -> ServerResult:
         with self._lock:
-            return self._entries[server_id]
+            return self._current(server_id)
+
+    @staticmethod
+    def _check(current: ServerResult, outcome: Outcome) -> None:
+        if outcome is not current.outcome and outcome not in _ALLOWED[current.outcome]:
+            msg = f"{current.server_id}: {current.outcome.value} -> {outcome.value} is not allowed"
+            raise InvalidTransitionError(msg)
+        if current.outcome in _FINAL:
+            msg = f"{current.server_id}: {current.outcome.value} is final"
+            raise InvalidTransitionError(msg)
 
     def record(self, server_id: str, outcome: Outcome, **fields: Any) -> None:
         """Set ``server_id``'s outcome (and fields such as ``job_id``), marking it settled for progress."""
         with self._lock:
-            current = self._entries[server_id]
-            if outcome is not current.outcome and outcome not in _ALLOWED[current.outcome]:
-                msg = f"{server_id}: {current.outcome.value} -> {outcome.value} is not allowed"
-                raise InvalidTransitionError(msg)
-            if current.outcome.is_final:
-                msg = f"{server_id}: {current.outcome.value} is final"
-                raise InvalidTransitionError(msg)
+            current = self._current(server_id)
+            self._check(current, outcome)
             self._entries[server_id] = _evolve(current, outcome, fields)
             self._settled.add(server_id)
+
+    def record_all(self, results: Iterable[ServerResult]) -> None:
+        """:meth:`record` for many servers under one lock (a batch's answer): each result's outcome, and those of its
+        evidence fields that are not ``None`` (the others keep what was known)."""
+        with self._lock:
+            entries = self._entries
+            for result in results:
+                server_id = result.server_id
+                current = entries[server_id]
+                if current is None:  # unknown and nothing known yet (any outcome may follow): the answer is the entry
+                    entries[server_id] = result
+                else:
+                    self._check(current, result.outcome)
+                    evidence = {name: getattr(result, name) for name in _EVIDENCE_FIELDS}
+                    entries[server_id] = _evolve(
+                        current, result.outcome, {k: v for k, v in evidence.items() if v is not None}
+                    )
+                self._settled.add(server_id)
 
     def annotate(self, server_id: str, **fields: Any) -> None:
         """Add evidence (e.g. ``server_status``) without changing the outcome."""
         with self._lock:
-            current = self._entries[server_id]
+            current = self._current(server_id)
             self._entries[server_id] = _evolve(current, current.outcome, fields)
 
     def settle(self, server_id: str) -> None:
@@ -246,13 +280,15 @@ class Ledger:
 
     def with_outcome(self, *outcomes: Outcome) -> list[ServerResult]:
         with self._lock:
-            return [entry for entry in self._entries.values() if entry.outcome in outcomes]
+            entries = [self._current(server_id) for server_id in self._entries]
+        return [entry for entry in entries if entry.outcome in outcomes]
 
     def counts(self) -> dict[str, int]:
         with self._lock:
-            counter = Counter(entry.outcome for entry in self._entries.values())
+            counter = Counter(Outcome.UNKNOWN if entry is None else entry.outcome for entry in self._entries.values())
         return {outcome.value: counter.get(outcome, 0) for outcome in Outcome}
 
     def result(self, *, waited: bool = False, timed_out: bool = False) -> RestartResult:
         with self._lock:
-            return RestartResult(tuple(self._entries.values()), waited=waited, timed_out=timed_out)
+            entries = tuple(self._current(server_id) for server_id in self._entries)
+        return RestartResult(entries, waited=waited, timed_out=timed_out)
