@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import bench_client, bench_conformance, bench_fleet, bench_mock, bench_signing
+import cph
+from benchmarks import bench_client, bench_conformance, bench_fleet, bench_mock, bench_signing, profile
 from benchmarks._harness import ROOT, LoadResult, Stats, machine, versions
 
 
@@ -119,6 +120,18 @@ def conformance_section(data: dict[str, float]) -> list[str]:
     ]
 
 
+def profile_section(profiles: list[profile.Profile]) -> list[str]:
+    return [
+        "## 6. Where the client's time goes (cProfile, by layer)",
+        "",
+        "Measured in this run by `python -m benchmarks.profile` (which also lists the costliest functions). cProfile",
+        "inflates Python code relative to C and system calls: compare layers and peers, not absolute CPU. What was",
+        "changed because of these profiles, with before and after figures, is in `benchmarks/PROFILES.md`.",
+        "",
+        *profile.markdown(profiles),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks that every benchmark works")
@@ -131,6 +144,7 @@ def main() -> None:
         *mock_section(bench_mock.run(smoke=args.smoke)),
         *signing_section(bench_signing.run(smoke=args.smoke)),
         *conformance_section(bench_conformance.run(smoke=args.smoke)),
+        *profile_section(profile.run(smoke=args.smoke)),
     ]
     header = [
         "# Benchmarks",
@@ -141,7 +155,8 @@ def main() -> None:
         "",
         f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC{' (smoke run: sizes too small to mean anything)' if args.smoke else ''}",
         f"- machine: {machine()}",
-        f"- versions: {versions('cph-openapi', 'httpx', 'uvicorn', 'huaweicloudsdkcph', 'huaweicloudsdkcore', 'schemathesis')}, "
+        f"- versions: cph-openapi {cph.__version__}, "
+        f"{versions('httpx', 'httptools', 'uvicorn', 'huaweicloudsdkcph', 'huaweicloudsdkcore', 'schemathesis')}, "
         "Prism 5.16.0 (npm), hey (Debian)",
         f"- command: `{shlex.join(['python', '-m', 'benchmarks', *sys.argv[1:]])}`",
         "",

@@ -31,8 +31,12 @@ def test_every_benchmark_runs_and_the_report_has_every_section(tmp_path: Path) -
         "## 3. Mock server under load",
         "## 4. Signing",
         "## 5. Conformance suite",
+        "## 6. Where the client's time goes",
     ):
         assert heading in report
     assert "| ours |" in report
     assert "| prism |" in report
     assert "cases/s" in report
+    assert "| ours: transport |" in report
+    assert "| SDK (huaweicloudsdk*) |" in report
+    assert "cph-openapi (not installed)" not in report
