@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
-from cph._http import _MAX_CACHED_URLS, CphHttpClient
+from cph._http import _MAX_CACHED_URLS, AsyncCphHttpClient, CphHttpClient
 
 
 @pytest.mark.parametrize(
@@ -54,6 +56,20 @@ def test_cookies_are_neither_kept_nor_sent() -> None:
         ours.get("/two")
         assert not ours.cookies
     assert all("cookie" not in request.headers for request in sent)
+
+
+def test_the_async_client_is_the_same_client() -> None:
+    async def check() -> tuple[httpx.URL, bool]:
+        def handler(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, headers={"Set-Cookie": "session=abc"})
+
+        async with AsyncCphHttpClient(base_url="http://127.0.0.1:1/p", transport=httpx.MockTransport(handler)) as c:
+            response = await c.get("/v1/x")
+            return response.request.url, bool(c.cookies)
+
+    url, kept = asyncio.run(check())
+    assert url == "http://127.0.0.1:1/p/v1/x"
+    assert not kept
 
 
 def test_setting_cookies_is_refused() -> None:

@@ -48,7 +48,7 @@ from cph._credentials import (
     TokenCredentials,
 )
 from cph._errors import CphError, TransportError, UnexpectedResponseError, error_from_response, redact
-from cph._http import CphHttpClient
+from cph._http import AsyncCphHttpClient, CphHttpClient
 from cph._jobs import JobInfo, JobTracker, poll_delays
 from cph._results import Ledger, Outcome, Progress, RestartResult, ServerResult
 from cph._retry import (
@@ -884,7 +884,7 @@ class AsyncCphClient:
             catalog=catalog,
         )
         engine = self._engine
-        self._http = httpx.AsyncClient(
+        self._http = AsyncCphHttpClient(
             base_url=engine.endpoint,
             auth=engine.auth,
             headers=engine.headers,

@@ -1,4 +1,4 @@
-"""The ``httpx.Client`` the blocking façade sends through: httpx's behaviour, minus two costs this API never needs.
+"""The httpx clients the façade sends through: httpx's behaviour, minus two costs this API never needs.
 
 Why a subclass: profiling a signed 1-ID restart (``benchmarks/PROFILES.md``) showed that, after the network
 transport, most of the client's CPU went to two pieces of httpx's per-request machinery that the CPH API has no use
@@ -18,11 +18,11 @@ Everything else — auth flows, hooks, timeouts, redirects (off), the transport 
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-__all__ = ["CphHttpClient", "NoCookies"]
+__all__ = ["AsyncCphHttpClient", "CphHttpClient", "NoCookies"]
 
 _MAX_CACHED_URLS = 256
 """Distinct request paths kept joined: a handful of operations per project, plus ShowJob's one path per job ID."""
@@ -38,16 +38,25 @@ class NoCookies(httpx.Cookies):
         return
 
 
-class CphHttpClient(httpx.Client):
-    """``httpx.Client`` with relative paths joined once and no cookies (see the module docstring)."""
+if TYPE_CHECKING:  # httpx's Client and AsyncClient share BaseClient's build_request, base_url and cookies
+    from httpx._client import BaseClient as _Base
+else:
+    _Base = object
 
-    def __init__(self, **kwargs: Any) -> None:
+
+class _Lean(_Base):
+    """What both clients change (see the module docstring); ``build_request`` and ``cookies`` are httpx's shared
+    ``BaseClient`` API, so one implementation serves the blocking and the asyncio client."""
+
+    _no_cookies: NoCookies
+    _joined: OrderedDict[str, httpx.URL]
+
+    def _lean_init(self, kwargs: dict[str, Any]) -> None:
         if kwargs.get("cookies"):
             msg = "a CPH client keeps no cookies"
             raise TypeError(msg)
         self._no_cookies = NoCookies()
-        super().__init__(**kwargs)
-        self._joined: OrderedDict[str, httpx.URL] = OrderedDict()
+        self._joined = OrderedDict()
 
     @property
     def cookies(self) -> httpx.Cookies:
@@ -73,3 +82,19 @@ class CphHttpClient(httpx.Client):
             if len(self._joined) > _MAX_CACHED_URLS:
                 self._joined.popitem(last=False)
         return joined
+
+
+class CphHttpClient(_Lean, httpx.Client):
+    """``httpx.Client`` with relative paths joined once and no cookies (see the module docstring)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._lean_init(kwargs)
+        super().__init__(**kwargs)
+
+
+class AsyncCphHttpClient(_Lean, httpx.AsyncClient):
+    """``httpx.AsyncClient`` with relative paths joined once and no cookies (see the module docstring)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._lean_init(kwargs)
+        super().__init__(**kwargs)
