@@ -72,6 +72,19 @@ def test_tracker_queries_pack_twenty_request_ids() -> None:
     assert not tracker.done
 
 
+@pytest.mark.parametrize(
+    ("count", "parallel", "sizes"),
+    [(100, 8, [13] * 7 + [9]), (45, 8, [6] * 7 + [3]), (3, 8, [1, 1, 1]), (200, 8, [20] * 10), (45, 1, [20, 20, 5])],
+)
+def test_tracker_queries_spread_over_the_connections(count: int, parallel: int, sizes: list[int]) -> None:
+    tracker = JobTracker()
+    for i in range(count):
+        tracker.expect(f"{i:032x}", f"{i:031x}j", f"{i:031x}s")
+    groups = tracker.queries(parallel)
+    assert [len(g) for g in groups] == sizes
+    assert sorted(r for g in groups for r in g) == sorted(f"{i:032x}" for i in range(count))
+
+
 def test_tracker_reports_ended_jobs_and_forgets_their_requests() -> None:
     tracker = JobTracker()
     tracker.expect("r1" + "0" * 30, J1, S1)

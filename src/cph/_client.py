@@ -473,15 +473,14 @@ class _Engine:
             run.ledger.record(job.server_id, Outcome.ACCEPTED, job_id=job.job_id, error_code=None, error_msg=None)
             if job.done:
                 ended.append(job)
+        results = []
         for job in ended:
             assert job.server_id is not None
-            succeeded = job.status > 0
-            run.ledger.record(
-                job.server_id,
-                Outcome.SUCCEEDED if succeeded else Outcome.FAILED,
-                error_code=None if succeeded else job.error_code,
-                error_msg=None if succeeded else job.error_msg,
-            )
+            if job.status > 0:
+                results.append(ServerResult(job.server_id, Outcome.SUCCEEDED))
+            else:  # an accepted entry carries no error yet, so the job's is the one recorded
+                results.append(ServerResult(job.server_id, Outcome.FAILED, None, job.error_code, job.error_msg))
+        run.ledger.record_all(results)
 
     def start_wait_phase(self, run: _Run) -> None:
         run.phase = "wait"
@@ -723,7 +722,7 @@ class CphClient:
         return False  # pragma: no cover - poll_delays never ends
 
     def _poll(self, run: _Run, tracker: JobTracker) -> None:
-        groups = tracker.queries()
+        groups = tracker.queries(self._engine.concurrency)
         pages = self._map(self._list_jobs_group, groups)
         self._engine.apply_jobs(run, tracker, [job for page in pages for job in page])
 
@@ -791,7 +790,11 @@ class CphClient:
         tracker = JobTracker()
         for request_id in dict.fromkeys(request_ids):
             tracker.probe(request_id, ())
-        return [job for group in self._map(self._list_jobs_group, tracker.queries()) for job in group]
+        return [
+            job
+            for group in self._map(self._list_jobs_group, tracker.queries(self._engine.concurrency))
+            for job in group
+        ]
 
     def list_servers(
         self,
@@ -1045,7 +1048,7 @@ class AsyncCphClient:
         return False  # pragma: no cover - poll_delays never ends
 
     async def _poll(self, run: _Run, tracker: JobTracker) -> None:
-        pages = await self._map(self._list_jobs_group, tracker.queries())
+        pages = await self._map(self._list_jobs_group, tracker.queries(self._engine.concurrency))
         self._engine.apply_jobs(run, tracker, [job for page in pages for job in page])
 
     async def _list_jobs_group(self, request_ids: Sequence[str]) -> list[JobInfo]:
@@ -1112,7 +1115,11 @@ class AsyncCphClient:
         tracker = JobTracker()
         for request_id in dict.fromkeys(request_ids):
             tracker.probe(request_id, ())
-        return [job for group in await self._map(self._list_jobs_group, tracker.queries()) for job in group]
+        return [
+            job
+            for group in await self._map(self._list_jobs_group, tracker.queries(self._engine.concurrency))
+            for job in group
+        ]
 
     async def list_servers(
         self,

@@ -124,10 +124,16 @@ class JobTracker:
         """``{job_id: server_id}`` of the jobs still running."""
         return {job_id: server_id for job_id, (server_id, _) in self._running.items()}
 
-    def queries(self) -> list[list[str]]:
-        """Request IDs to ask ListJobs about now, at most 20 (the spec's limit) per call."""
-        request_ids = {rid for _, rid in self._running.values() if rid is not None} | self._probes
-        return [list(group) for group in chunks(sorted(request_ids), list_jobs_max_request_ids())]
+    def queries(self, parallel: int = 1) -> list[list[str]]:
+        """Request IDs to ask ListJobs about now: at most 20 (the spec's limit) per call, and spread over at least
+        ``parallel`` groups when there are enough of them.
+
+        Why spread: each group is paged through one call after another, so 100 request IDs in 5 full groups of 20
+        keep only 5 of 8 connections busy; 8 groups of 13 keep all of them busy.
+        """
+        request_ids = sorted({rid for _, rid in self._running.values() if rid is not None} | self._probes)
+        size = min(list_jobs_max_request_ids(), max(1, -(-len(request_ids) // max(parallel, 1))))
+        return [list(group) for group in chunks(request_ids, size)]
 
     def update(self, jobs: Iterable[JobInfo]) -> tuple[list[JobInfo], list[JobInfo]]:
         """Feed the jobs one poll returned; return ``(ended, found)``.
