@@ -8,18 +8,13 @@ The public API is flat: import names from ``cph``; modules starting with ``_`` a
         result = client.restart(server_ids, wait=True)
 """
 
-__version__ = "0.1.0"  # first: cph._client reads it for its User-Agent
+__version__ = "0.1.0"  # first: cph._engine reads it for its User-Agent
 
+from cph._async_client import AsyncCphClient
 from cph._catalog import Catalog, CatalogEntry, load_catalog
-from cph._client import (
-    AsyncCphClient,
-    CphClient,
-    Credentials,
-    credentials_from_env,
-    endpoint_for_region,
-    regions,
-)
+from cph._client import CphClient
 from cph._credentials import AkSkCredentials, CredentialsError, TokenCredentials
+from cph._endpoint import Credentials, credentials_from_env, endpoint_for_region, regions
 from cph._errors import (
     AccountError,
     AuthenticationError,

@@ -20,7 +20,7 @@ from client_testkit import AK, BASE, PROJECT, REGION, SECURITY_TOKEN, SK, TOKEN,
 
 import cph.cli._restart as restart_cli
 from cph import Progress, RetryPolicy
-from cph import _client as client_module
+from cph import _engine as engine_module
 from cph.cli import app
 from cph.mock import MockConfig, MockServer
 
@@ -57,7 +57,7 @@ def fake() -> Iterator[FakeCph]:
 @pytest.fixture(autouse=True)
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI uses the default policy; make its backoff instant for these tests."""
-    monkeypatch.setattr(client_module, "RetryPolicy", lambda: RetryPolicy(max_attempts=3, base_delay=0, max_delay=0))
+    monkeypatch.setattr(engine_module, "RetryPolicy", lambda: RetryPolicy(max_attempts=3, base_delay=0, max_delay=0))
 
 
 # ------------------------------------------------------------------------------------------------------ input
