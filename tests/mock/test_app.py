@@ -93,6 +93,19 @@ def test_unknown_or_malformed_job_is_404(client: Client, job_id: str) -> None:
     assert_error(client.get(f"{JOBS}/{job_id}"), 404, "CPS.9002", "Job is not found.")
 
 
+@pytest.mark.parametrize("config", [make_config(max_jobs=2, job_duration=0)])
+def test_jobs_no_longer_kept_are_unknown(client: Client, app: MockApp) -> None:
+    servers = ids(app)
+    old = client.restart(servers[:2]).json()
+    new = client.restart(servers[2:3]).json()  # 3 jobs > max_jobs 2: the first request's jobs are forgotten
+    for job in old["jobs"]:
+        assert_error(client.get(f"{JOBS}/{job['job_id']}"), 404, "CPS.9002", "Job is not found.")
+    listed = assert_conforms("ListJobs", client.get(JOBS, params={"request_id": old["request_id"]}))
+    assert (listed["count"], listed["jobs"]) == (0, [])
+    kept = assert_conforms("ShowJob", client.get(f"{JOBS}/{new['jobs'][0]['job_id']}"))
+    assert kept["status"] == 2
+
+
 def test_list_jobs_by_request_id_and_ids(client: Client, app: MockApp) -> None:
     servers = ids(app)
     first = client.restart(servers[:2]).json()
@@ -198,7 +211,7 @@ def test_unexpected_exceptions_become_500_without_leaking(
     def explode(*_args: object) -> None:
         raise RuntimeError("internal detail that must stay private")
 
-    monkeypatch.setattr(app.state, "restart", explode)
+    monkeypatch.setattr(app.state, "restart_outcome", explode)
     response = client.restart(ids(app)[:1])
     body = assert_error(response, 500, "APIGW.0601", "Internal server error.")
     assert "internal detail" not in response.text

@@ -126,3 +126,12 @@ def test_serves_until_interrupted() -> None:
     assert "Mock stopped." in output
     assert "Traceback" not in errors
     assert json.loads(response.content)["request_id"] == response.headers["x-request-id"]
+
+
+def test_max_jobs_reaches_the_config(no_serving: list[MockConfig]) -> None:
+    result = runner.invoke(COMMAND, ["mock", "--port", "0", "--max-jobs", "500"])
+    assert result.exit_code == 0, result.output
+    assert no_serving[0].max_jobs == 500
+    refused = runner.invoke(COMMAND, ["mock", "--port", "0", "--max-jobs", "0"])
+    assert refused.exit_code != 0
+    assert "max_jobs" in refused.output

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from cph._spec import load_spec
 from cph.mock import ENV_VARS, ConfigError, FaultConfig, MockConfig, load_config
+from cph.mock._config import DEFAULT_MAX_JOBS
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
@@ -26,6 +28,7 @@ def test_generated_defaults_are_random_and_usable() -> None:
     assert one.job_duration == 2.0
     assert one.failure_rate == 0.0
     assert one.max_body_bytes == 12 * 1024 * 1024
+    assert one.max_jobs == 1_000_000
     assert not one.throttle.enabled
     assert not one.faults.enabled
     assert one.projects[0].fleet_size == 20
@@ -126,6 +129,7 @@ def test_every_documented_env_var_is_read() -> None:
         "CPH_MOCK_FAILURE_RATE": "0.5",
         "CPH_MOCK_RATE_LIMIT": "7",
         "CPH_MOCK_MAX_BODY_BYTES": "1000",
+        "CPH_MOCK_MAX_JOBS": "500",
     }
     assert set(env) | {"CPH_MOCK_CONFIG"} == set(ENV_VARS)
     config = load_config(env=env)
@@ -139,6 +143,7 @@ def test_every_documented_env_var_is_read() -> None:
     )
     assert (config.seed, config.projects[0].fleet_size, config.job_duration) == (11, 4, 0.0)
     assert (config.failure_rate, config.throttle.rate, config.max_body_bytes) == (0.5, 7.0, 1000)
+    assert config.max_jobs == 500
 
 
 def test_options_accept_dataclasses() -> None:
@@ -163,6 +168,7 @@ def test_options_accept_dataclasses() -> None:
         ({"bogus": 1}, "unknown config keys"),
         ({"throttle": {"rate": -1}}, "throttle.rate"),
         ({"max_body_bytes": 0}, "max_body_bytes"),
+        ({"max_jobs": 0}, "max_jobs"),
     ],
 )
 def test_invalid_configs_are_refused(options: dict[str, object], message: str) -> None:
@@ -185,3 +191,9 @@ def test_bad_config_files(tmp_path: Path, name: str, text: str | None, message: 
         file.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_config(file, env={})
+
+
+def test_the_spec_describes_the_default_job_retention() -> None:
+    """ShowJob's description tells clients how many jobs the embedded mock keeps; it must match the default."""
+    description = load_spec()["paths"]["/v1/{project_id}/cloud-phone/jobs/{job_id}"]["get"]["description"]
+    assert f"`max_jobs` setting (default {DEFAULT_MAX_JOBS:,})" in " ".join(description.split())

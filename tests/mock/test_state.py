@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -219,3 +220,97 @@ def test_concurrent_restarts_never_duplicate_or_lose_jobs(state: MockState) -> N
     assert len({j["job_id"] for j in accepted}) == len(accepted)
     assert sorted(state.restart_counts().values()) == [1] * len(servers)
     assert len(state.jobs(PRIMARY)) == len(accepted)
+
+
+# ---------------------------------------------------------------------------------------------- job records
+def test_job_ids_are_unique_and_each_finds_its_own_job(clock: FakeClock) -> None:
+    state = MockState(make_config(job_duration=0), clock, load_catalog())
+    servers = ids_with(state, 5)
+    first = state.restart(PRIMARY, servers, "1" * 32)
+    second = state.restart(PRIMARY, list(reversed(servers)), "2" * 32)
+    job_ids = [j["job_id"] for j in first + second]
+    assert len(set(job_ids)) == len(job_ids) == 2 * len(servers)
+    assert all(re.fullmatch(r"[0-9a-f]{32}", job_id) for job_id in job_ids)
+    for job in first + second:
+        shown = state.show_job(PRIMARY, job["job_id"])
+        assert shown is not None
+        assert (shown["job_id"], shown["server_id"]) == (job["job_id"], job["server_id"])
+
+
+def test_ids_close_to_a_real_job_id_are_unknown(state: MockState) -> None:
+    [_, job] = state.restart(PRIMARY, ids_with(state, 5)[:2], REQ)
+    job_id = job["job_id"]
+    last = int(job_id[-8:], 16)
+    assert job_id[-8:] != job_id[-8:].upper()
+    for other in (
+        job_id[:-8] + f"{(last + 1) % 2**32:08x}",  # the same request's key, another (absent) job
+        job_id[:-8] + job_id[-8:].upper(),
+        job_id[:-8] + "+" + job_id[-7:],
+        job_id[:-1],
+        job_id + "0",
+    ):
+        assert state.show_job(PRIMARY, other) is None, other
+    assert state.show_job(PRIMARY, job_id) is not None
+
+
+def test_same_seed_gives_the_same_job_ids(clock: FakeClock) -> None:
+    def job_ids() -> list[str]:
+        state = MockState(make_config(job_duration=0), clock, load_catalog())
+        servers = ids_with(state, 5)
+        return [j["job_id"] for r in range(3) for j in state.restart(PRIMARY, servers, f"{r:032d}")]
+
+    assert job_ids() == job_ids()
+
+
+def test_a_repeated_request_id_lists_the_jobs_of_every_call(state: MockState, clock: FakeClock) -> None:
+    servers = ids_with(state, 5)
+    first = state.restart(PRIMARY, servers[:2], REQ)
+    clock.advance(20)
+    second = state.restart(PRIMARY, servers[:3], REQ)
+    count, jobs = state.list_jobs(PRIMARY, [REQ, REQ], 0, 100)
+    assert count == 5
+    assert [j["job_id"] for j in jobs] == [j["job_id"] for j in first + second]
+
+
+# ------------------------------------------------------------------------------------------------- retention
+def test_oldest_finished_requests_are_forgotten_beyond_max_jobs(clock: FakeClock) -> None:
+    state = MockState(make_config(max_jobs=3, job_duration=0), clock, load_catalog())
+    a, b, c, d = ids_with(state, 5)[:4]
+    old = state.restart(PRIMARY, [a, b], "1" * 32)
+    kept = state.restart(PRIMARY, [c], "2" * 32)
+    assert len(state.jobs(PRIMARY)) == 3  # at the limit: nothing forgotten yet
+    new = state.restart(PRIMARY, [d], "3" * 32)  # 4 jobs > 3: the oldest request goes, both its jobs at once
+    assert [j["job_id"] for j in state.jobs(PRIMARY)] == [j["job_id"] for j in kept + new]
+    assert all(state.show_job(PRIMARY, j["job_id"]) is None for j in old)
+    assert state.list_jobs(PRIMARY, ["1" * 32], 0, 100) == (0, [])
+    assert state.list_jobs(PRIMARY, ["1" * 32, "2" * 32, "3" * 32], 0, 100)[0] == 2
+    assert state.snapshot().projects[0][3] == tuple(j["job_id"] for j in kept + new)
+    assert state.restart_count(a) == 1  # forgetting a job changes nothing else
+    assert state.show_job(PRIMARY, new[0]["job_id"]) is not None
+
+
+def test_running_jobs_are_never_forgotten(clock: FakeClock) -> None:
+    state = MockState(make_config(max_jobs=1, job_duration=10), clock, load_catalog())
+    a, b, c = ids_with(state, 5)[:3]
+    [first] = state.restart(PRIMARY, [a], "1" * 32)
+    [second] = state.restart(PRIMARY, [b], "2" * 32)
+    assert state.show_job(PRIMARY, first["job_id"])["status"] == 1  # over the limit, but still running
+    assert state.show_job(PRIMARY, second["job_id"])["status"] == 1
+    clock.advance(10)
+    [third] = state.restart(PRIMARY, [c], "3" * 32)
+    assert state.show_job(PRIMARY, first["job_id"]) is None
+    assert state.show_job(PRIMARY, second["job_id"]) is None
+    assert [j["job_id"] for j in state.jobs(PRIMARY)] == [third["job_id"]]
+    assert state.server_status(PRIMARY, a) == 5
+
+
+def test_forgetting_a_repeated_request_id_keeps_its_newer_jobs(clock: FakeClock) -> None:
+    state = MockState(make_config(max_jobs=2, job_duration=0), clock, load_catalog())
+    a, b, c = ids_with(state, 5)[:3]
+    state.restart(PRIMARY, [a], REQ)
+    later = state.restart(PRIMARY, [b], REQ)
+    newest = state.restart(PRIMARY, [c], "2" * 32)
+    count, jobs = state.list_jobs(PRIMARY, [REQ], 0, 100)
+    assert count == 1
+    assert [j["job_id"] for j in jobs] == [later[0]["job_id"]]
+    assert [j["job_id"] for j in state.jobs(PRIMARY)] == [later[0]["job_id"], newest[0]["job_id"]]

@@ -109,6 +109,9 @@ def mock_command(  # noqa: PLR0917 - typer maps each option to a parameter
     failure_rate: Annotated[float | None, typer.Option(help="Share of restart jobs that fail (0..1).")] = None,
     rate_limit: Annotated[float | None, typer.Option(help="Requests/s per credential; 0 = no throttling.")] = None,
     max_body_bytes: Annotated[int | None, typer.Option(help="Largest accepted body (default 12 MiB).")] = None,
+    max_jobs: Annotated[
+        int | None, typer.Option(help="Jobs kept per project; the oldest finished requests' jobs are forgotten.")
+    ] = None,
     validate_responses: Annotated[
         bool | None, typer.Option(help="Check every response against the spec (slower).")
     ] = None,
@@ -167,6 +170,7 @@ def mock_command(  # noqa: PLR0917 - typer maps each option to a parameter
         "failure_rate": failure_rate,
         "rate_limit": rate_limit,
         "max_body_bytes": max_body_bytes,
+        "max_jobs": max_jobs,
         "validate_responses": validate_responses,
     }
     fault_options = {

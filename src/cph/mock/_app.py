@@ -271,14 +271,25 @@ class MockApp:
     ) -> bytes:
         document = parse_json_object(body, headers.get("content-type"))
         self.rules["RestartCloudPhoneServer"].check_body(document)
-        jobs = self.state.restart(project_id, document["server_ids"], request_id)
+        outcome = self.state.restart_outcome(project_id, document["server_ids"], request_id)
         # The hot path: written by hand. Safe because every server_id passed the Id32 pattern (hex only) and
         # error entries, whose messages come from the catalog, go through the JSON encoder.
-        entries = [
-            f'{{"server_id":"{job["server_id"]}","job_id":"{job["job_id"]}"}}' if "job_id" in job else json_text(job)
-            for job in jobs
-        ]
-        return f'{{"request_id":"{request_id}","jobs":[{",".join(entries)}]}}'.encode("ascii")
+        if not outcome.refused:
+            # {"server_id":"A","job_id":"1"},{"server_id":"B","job_id":"2"} with two joins, no per-entry format.
+            pairs = '"},{"server_id":"'.join(
+                map('","job_id":"'.join, zip(outcome.server_ids, outcome.job_ids, strict=True))
+            )
+            entries = f'{{"server_id":"{pairs}"}}' if pairs else ""
+        else:
+            entries = ",".join(
+                f'{{"server_id":"{server_id}","job_id":"{value}"}}'
+                if accepted
+                else json_text(
+                    {"server_id": server_id, "error_code": value, "error_msg": self.state.job_error_message(value)}
+                )
+                for server_id, accepted, value in outcome.entries()
+            )
+        return f'{{"request_id":"{request_id}","jobs":[{entries}]}}'.encode("ascii")
 
     def _show_job(
         self,

@@ -40,6 +40,9 @@ DEFAULT_MAX_BODY_BYTES = 12 * 1024 * 1024
 
 DEFAULT_FLEET_SIZE = 20
 DEFAULT_JOB_DURATION = 2.0
+DEFAULT_MAX_JOBS = 1_000_000
+"""Restart jobs a project keeps before its oldest finished ones are forgotten: enough to restart the largest fleet
+(:data:`MAX_FLEET_SIZE`) once and still query every job, while a long load test cannot grow the heap without end."""
 
 ENV_VARS: dict[str, str] = {
     "CPH_MOCK_CONFIG": "path of a TOML/YAML/JSON config file",
@@ -54,6 +57,7 @@ ENV_VARS: dict[str, str] = {
     "CPH_MOCK_FAILURE_RATE": "share of restart jobs that fail (0..1)",
     "CPH_MOCK_RATE_LIMIT": "requests per second per credential (0 = no throttling)",
     "CPH_MOCK_MAX_BODY_BYTES": "largest accepted request body",
+    "CPH_MOCK_MAX_JOBS": "restart jobs kept per project; beyond that the oldest finished ones are forgotten",
 }
 _ENV_KEYS = {
     "CPH_MOCK_PROJECT_ID": "project_id",
@@ -67,6 +71,7 @@ _ENV_KEYS = {
     "CPH_MOCK_FAILURE_RATE": "failure_rate",
     "CPH_MOCK_RATE_LIMIT": "rate_limit",
     "CPH_MOCK_MAX_BODY_BYTES": "max_body_bytes",
+    "CPH_MOCK_MAX_JOBS": "max_jobs",
 }
 _T = TypeVar("_T")
 _ID32 = re.compile(r"^[0-9a-f]{32}\Z")
@@ -208,6 +213,10 @@ class MockConfig:
     job_duration: float = DEFAULT_JOB_DURATION
     failure_rate: float = 0.0
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_jobs: int = DEFAULT_MAX_JOBS
+    """Job retention: once a project holds more jobs than this, its oldest *finished* jobs are forgotten (a whole
+    request's jobs at a time; a running job never is). ShowJob then answers 404 ``CPS.9002`` for them, as for an
+    unknown job, and ListJobs no longer lists them."""
     throttle: ThrottleConfig = field(default_factory=ThrottleConfig)
     faults: FaultConfig = field(default_factory=FaultConfig)
     gateway: GatewayConfig = field(default_factory=GatewayConfig)
@@ -319,7 +328,7 @@ def load_config(
     """Build a :class:`MockConfig` from defaults, a file, environment variables and ``options``.
 
     ``options`` accepts every top-level file key: ``seed``, ``fleet_size``, ``job_duration``, ``failure_rate``,
-    ``max_body_bytes``, ``rate_limit``, ``project_id``, ``ak``, ``sk``, ``security_token``, ``token``,
+    ``max_body_bytes``, ``max_jobs``, ``rate_limit``, ``project_id``, ``ak``, ``sk``, ``security_token``, ``token``,
     ``validate_responses``, ``throttle`` / ``faults`` / ``gateway`` (a mapping or the dataclass), ``projects`` /
     ``credentials`` / ``tokens`` (lists of mappings or dataclasses).
     """
@@ -344,6 +353,7 @@ _TOP_LEVEL_KEYS = {
     "job_duration",
     "failure_rate",
     "max_body_bytes",
+    "max_jobs",
     "rate_limit",
     "project_id",
     "ak",
@@ -384,6 +394,7 @@ def _build(data: dict[str, Any]) -> MockConfig:
         job_duration=_as_float(data.get("job_duration", DEFAULT_JOB_DURATION), "job_duration"),
         failure_rate=_as_float(data.get("failure_rate", 0.0), "failure_rate"),
         max_body_bytes=_as_int(data.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES), "max_body_bytes"),
+        max_jobs=_as_int(data.get("max_jobs", DEFAULT_MAX_JOBS), "max_jobs"),
         throttle=throttle,
         faults=_as_dataclass(data.get("faults", {}), FaultConfig, "faults"),
         gateway=_as_dataclass(data.get("gateway", {}), GatewayConfig, "gateway"),
@@ -599,6 +610,7 @@ def _validate(config: MockConfig) -> None:
     _check(config.job_duration >= 0, "job_duration must be >= 0")
     _check(0.0 <= config.failure_rate <= 1.0, "failure_rate must be between 0 and 1")
     _check(config.max_body_bytes >= 1, "max_body_bytes must be >= 1")
+    _check(config.max_jobs >= 1, "max_jobs must be >= 1")
     _check(config.throttle.rate >= 0, "throttle.rate must be >= 0")
     _check(config.throttle.burst is None or config.throttle.burst >= 1, "throttle.burst must be >= 1")
     faults = config.faults

@@ -8,6 +8,7 @@ header — the real gateway sends none of those.
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import logging
 import socket
@@ -177,8 +178,18 @@ class MockServer:
 
 
 def serve(app: MockApp, sock: socket.socket, *, log_level: str = "warning") -> None:
-    """Serve ``app`` on ``sock`` (see :func:`bind_socket`) in the foreground until Ctrl-C / SIGTERM (``cph mock``)."""
+    """Serve ``app`` on ``sock`` (see :func:`bind_socket`) in the foreground until Ctrl-C / SIGTERM (``cph mock``).
+
+    The process is the mock's own, so everything built at start-up (the spec, compiled validators, the fleet) is
+    moved out of the garbage collector's sight first (:func:`gc.freeze`): a full collection then walks only what
+    requests created, instead of adding tens of milliseconds to whichever request triggers it. The socket listens
+    before that, so a client that connects meanwhile waits in the backlog instead of being refused.
+    """
     try:
-        uvicorn.Server(uvicorn_config(app, log_level=log_level)).run(sockets=[sock])
+        config = uvicorn_config(app, log_level=log_level)
+        sock.listen(config.backlog)
+        gc.collect()
+        gc.freeze()
+        uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()

@@ -137,7 +137,9 @@ def sync_detailed(
 
     As in the provider's example, fields that have no value are empty strings here (ShowJob uses
     `null`).
-    Jobs come in creation order.
+    Jobs come in creation order. Jobs no longer kept (see ShowJob) are neither listed nor counted; a
+    request
+    whose jobs are all gone lists none.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
@@ -196,7 +198,9 @@ def sync(
 
     As in the provider's example, fields that have no value are empty strings here (ShowJob uses
     `null`).
-    Jobs come in creation order.
+    Jobs come in creation order. Jobs no longer kept (see ShowJob) are neither listed nor counted; a
+    request
+    whose jobs are all gone lists none.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
@@ -250,7 +254,9 @@ async def asyncio_detailed(
 
     As in the provider's example, fields that have no value are empty strings here (ShowJob uses
     `null`).
-    Jobs come in creation order.
+    Jobs come in creation order. Jobs no longer kept (see ShowJob) are neither listed nor counted; a
+    request
+    whose jobs are all gone lists none.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
@@ -307,7 +313,9 @@ async def asyncio(
 
     As in the provider's example, fields that have no value are empty strings here (ShowJob uses
     `null`).
-    Jobs come in creation order.
+    Jobs come in creation order. Jobs no longer kept (see ShowJob) are neither listed nor counted; a
+    request
+    whose jobs are all gone lists none.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without

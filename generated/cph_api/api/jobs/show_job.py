@@ -118,7 +118,11 @@ def sync_detailed(
 
     **Decision (ours): unknown job.** The provider documents no answer for an unknown `job_id`; this
     document
-    answers 404 `CPS.9002`.
+    answers 404 `CPS.9002`, and so it does for a job that is no longer kept. The embedded mock keeps the
+    newest
+    jobs of each project, up to its `max_jobs` setting (default 1,000,000); beyond that it forgets the
+    oldest
+    finished jobs, all jobs of a request at once, and never a job that is still running.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
@@ -168,7 +172,11 @@ def sync(
 
     **Decision (ours): unknown job.** The provider documents no answer for an unknown `job_id`; this
     document
-    answers 404 `CPS.9002`.
+    answers 404 `CPS.9002`, and so it does for a job that is no longer kept. The embedded mock keeps the
+    newest
+    jobs of each project, up to its `max_jobs` setting (default 1,000,000); beyond that it forgets the
+    oldest
+    finished jobs, all jobs of a request at once, and never a job that is still running.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
@@ -213,7 +221,11 @@ async def asyncio_detailed(
 
     **Decision (ours): unknown job.** The provider documents no answer for an unknown `job_id`; this
     document
-    answers 404 `CPS.9002`.
+    answers 404 `CPS.9002`, and so it does for a job that is no longer kept. The embedded mock keeps the
+    newest
+    jobs of each project, up to its `max_jobs` setting (default 1,000,000); beyond that it forgets the
+    oldest
+    finished jobs, all jobs of a request at once, and never a job that is still running.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
@@ -261,7 +273,11 @@ async def asyncio(
 
     **Decision (ours): unknown job.** The provider documents no answer for an unknown `job_id`; this
     document
-    answers 404 `CPS.9002`.
+    answers 404 `CPS.9002`, and so it does for a job that is no longer kept. The embedded mock keeps the
+    newest
+    jobs of each project, up to its `max_jobs` setting (default 1,000,000); beyond that it forgets the
+    oldest
+    finished jobs, all jobs of a request at once, and never a job that is still running.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
