@@ -23,13 +23,13 @@ from typing import Any
 from benchmarks import bench_client
 from benchmarks.bench_mock import server_ids
 
-_LAYERS: tuple[tuple[str, str], ...] = (
-    ("/generated/cph_api/", "generated client (cph_api)"),
-    ("/src/cph/_transport", "ours: transport"),
-    ("/src/cph/_auth", "ours: signing"),
-    ("/src/cph/_signing", "ours: signing"),
-    ("/src/cph/", "ours: façade, results"),
-    ("/cph/_", "ours: façade, results"),
+_LAYERS: tuple[tuple[str, str], ...] = (  # by module path, so a checkout and an installed package read the same
+    ("/cph_api/", "generated client (cph_api)"),
+    ("<attrs generated methods cph_api.", "generated client (cph_api)"),
+    ("/cph/_transport", "ours: transport"),
+    ("/cph/_auth", "ours: signing"),
+    ("/cph/_signing", "ours: signing"),
+    ("/cph/", "ours: façade, results"),
     ("huaweicloudsdk", "SDK (huaweicloudsdk*)"),
     ("/requests/", "requests"),
     ("/urllib3/", "urllib3"),
@@ -51,7 +51,9 @@ def layer_of(filename: str, function: str) -> str:
     for marker, layer in _LAYERS:
         if marker in filename:
             return layer
-    return "other standard library" if "/lib/python" in filename else "other"
+    if "site-packages" in filename:
+        return "other packages"
+    return "other standard library" if "/lib/python" in filename or filename.startswith("<frozen") else "other"
 
 
 @dataclass(frozen=True)

@@ -92,3 +92,19 @@ def test_ok_means_accepted_or_after_waiting_succeeded() -> None:
     assert not RestartResult(accepted, waited=True).ok
     assert RestartResult((ServerResult(A, Outcome.SUCCEEDED),), waited=True).ok
     assert RestartResult(()).ok
+
+
+def test_result_materialises_untouched_entries_and_reuses_recorded_ones() -> None:
+    ledger = Ledger([A, B, C])
+    ledger.record_all([ServerResult(A, Outcome.ACCEPTED, "j" * 32)])
+    ledger.annotate(B, error_msg="note")
+    partial = ledger.result()
+    assert [(e.server_id, e.outcome, e.job_id, e.error_msg) for e in partial] == [
+        (A, Outcome.ACCEPTED, "j" * 32, None),
+        (B, Outcome.UNKNOWN, None, "note"),
+        (C, Outcome.UNKNOWN, None, None),
+    ]
+    ledger.record(C, Outcome.REJECTED, error_code="CPS.0016")
+    complete = ledger.result()
+    assert [e.outcome for e in complete] == [Outcome.ACCEPTED, Outcome.UNKNOWN, Outcome.REJECTED]
+    assert complete[A] is partial[A]  # recorded entries are shared, not copied

@@ -93,6 +93,8 @@ def plan_ids(server_ids: Iterable[str]) -> IdPlan:
     """Deduplicate ``server_ids`` (surrounding whitespace ignored) and separate malformed ones."""
     match = id_pattern().match
     unique = tuple(dict.fromkeys([raw.strip() for raw in server_ids]))
+    if all(map(match, unique)):  # the usual case, checked without a Python frame per ID
+        return IdPlan(unique, unique, ())
     well_formed = [match(i) is not None for i in unique]
     valid = tuple(i for i, ok in zip(unique, well_formed, strict=True) if ok)
     invalid = () if len(valid) == len(unique) else tuple(i for i, ok in zip(unique, well_formed, strict=True) if not ok)

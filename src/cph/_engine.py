@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 import httpx
 
@@ -293,9 +293,19 @@ class Engine:
         self, run: Run, batch: Sequence[str], answer: RestartCloudPhoneServerResponse, headers: Mapping[str, str]
     ) -> None:
         request_id = answer.request_id or headers.get("x-request-id")
+        jobs = answer.jobs
+        job_ids = [entry.job_id for entry in jobs]
+        if [entry.server_id for entry in jobs] == list(batch) and all(isinstance(j, str) and j for j in job_ids):
+            # The usual answer — every server accepted, in the order sent — in one pass without per-entry branches.
+            accepted, accepted_ids = Outcome.ACCEPTED, cast("list[str]", job_ids)  # all str, checked above
+            run.ledger.record_all(
+                [ServerResult(s, accepted, j, None, None, request_id) for s, j in zip(batch, accepted_ids, strict=True)]
+            )
+            run.report()
+            return
         expected = set(batch)
         results: list[ServerResult] = []
-        for entry in answer.jobs:
+        for entry in jobs:
             server_id = entry.server_id
             if server_id not in expected:
                 continue  # an entry for a server we did not send (or a repeat): nothing we can attribute

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 __all__ = ["Ledger", "Outcome", "Progress", "RestartResult", "ServerResult"]
 
@@ -206,6 +206,7 @@ class Ledger:
             duplicate = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
             msg = f"duplicate server ID {duplicate!r}: deduplicate before creating a Ledger"
             raise ValueError(msg)
+        self._untouched = len(ids)  # entries still None
         self._settled: set[str] = set()
         self._lock = threading.Lock()
 
@@ -237,6 +238,7 @@ class Ledger:
         with self._lock:
             current = self._current(server_id)
             self._check(current, outcome)
+            self._untouched -= self._entries[server_id] is None
             self._entries[server_id] = _evolve(current, outcome, fields)
             self._settled.add(server_id)
 
@@ -250,6 +252,7 @@ class Ledger:
                 current = entries[server_id]
                 if current is None:  # unknown and nothing known yet (any outcome may follow): the answer is the entry
                     entries[server_id] = result
+                    self._untouched -= 1
                 else:
                     self._check(current, result.outcome)
                     evidence = {name: getattr(result, name) for name in _EVIDENCE_FIELDS}
@@ -262,6 +265,7 @@ class Ledger:
         """Add evidence (e.g. ``server_status``) without changing the outcome."""
         with self._lock:
             current = self._current(server_id)
+            self._untouched -= self._entries[server_id] is None
             self._entries[server_id] = _evolve(current, current.outcome, fields)
 
     def settle(self, server_id: str) -> None:
@@ -290,5 +294,8 @@ class Ledger:
 
     def result(self, *, waited: bool = False, timed_out: bool = False) -> RestartResult:
         with self._lock:
-            entries = tuple(self._current(server_id) for server_id in self._entries)
+            if self._untouched:
+                entries = tuple(self._current(server_id) for server_id in self._entries)
+            else:  # every entry materialised (the usual end of a run): no per-entry call
+                entries = cast("tuple[ServerResult, ...]", tuple(self._entries.values()))
         return RestartResult(entries, waited=waited, timed_out=timed_out)
