@@ -18,7 +18,7 @@ from benchmarks._harness import ROOT, LoadResult, Stats, machine, versions
 
 
 def verdict(ok: bool, text: str) -> str:
-    return f"**met** ({text})" if ok else f"**missed** ({text})"
+    return f"**met** ({text})" if ok else f"**missed** ({text}; why, and what was tried: benchmarks/PROFILES.md)"
 
 
 def load_stats(results: list[LoadResult], field: str) -> Stats:
