@@ -28,6 +28,12 @@ _MAX_CACHED_URLS = 256
 """Distinct request paths kept joined: a handful of operations per project, plus ShowJob's one path per job ID."""
 
 
+def _refuse_cookies(cookies: Any) -> None:
+    if cookies:
+        msg = "a CPH client keeps no cookies"
+        raise TypeError(msg)
+
+
 class NoCookies(httpx.Cookies):
     """Cookies that are never stored nor sent: the CPH API is stateless between requests."""
 
@@ -52,9 +58,7 @@ class _Lean(_Base):
     _joined: OrderedDict[str, httpx.URL]
 
     def _lean_init(self, kwargs: dict[str, Any]) -> None:
-        if kwargs.get("cookies"):
-            msg = "a CPH client keeps no cookies"
-            raise TypeError(msg)
+        _refuse_cookies(kwargs.get("cookies"))
         self._no_cookies = NoCookies()
         self._joined = OrderedDict()
 
@@ -64,9 +68,7 @@ class _Lean(_Base):
 
     @cookies.setter
     def cookies(self, cookies: Any) -> None:
-        if cookies:
-            msg = "a CPH client keeps no cookies"
-            raise TypeError(msg)
+        _refuse_cookies(cookies)
 
     def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
         if isinstance(url, str) and url.startswith("/"):

@@ -206,7 +206,6 @@ class Ledger:
             duplicate = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
             msg = f"duplicate server ID {duplicate!r}: deduplicate before creating a Ledger"
             raise ValueError(msg)
-        self._untouched = len(ids)  # entries still None
         self._settled: set[str] = set()
         self._lock = threading.Lock()
 
@@ -238,7 +237,6 @@ class Ledger:
         with self._lock:
             current = self._current(server_id)
             self._check(current, outcome)
-            self._untouched -= self._entries[server_id] is None
             self._entries[server_id] = _evolve(current, outcome, fields)
             self._settled.add(server_id)
 
@@ -252,7 +250,6 @@ class Ledger:
                 current = entries[server_id]
                 if current is None:  # unknown and nothing known yet (any outcome may follow): the answer is the entry
                     entries[server_id] = result
-                    self._untouched -= 1
                 else:
                     self._check(current, result.outcome)
                     evidence = {name: getattr(result, name) for name in _EVIDENCE_FIELDS}
@@ -265,7 +262,6 @@ class Ledger:
         """Add evidence (e.g. ``server_status``) without changing the outcome."""
         with self._lock:
             current = self._current(server_id)
-            self._untouched -= self._entries[server_id] is None
             self._entries[server_id] = _evolve(current, current.outcome, fields)
 
     def settle(self, server_id: str) -> None:
@@ -294,7 +290,7 @@ class Ledger:
 
     def result(self, *, waited: bool = False, timed_out: bool = False) -> RestartResult:
         with self._lock:
-            if self._untouched:
+            if any(entry is None for entry in self._entries.values()):  # `is`: `None in` would call __eq__ per entry
                 entries = tuple(self._current(server_id) for server_id in self._entries)
             else:  # every entry materialised (the usual end of a run): no per-entry call
                 entries = cast("tuple[ServerResult, ...]", tuple(self._entries.values()))
