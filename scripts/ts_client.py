@@ -2,8 +2,10 @@
 
 Two steps, both with the Node tools pinned in the root ``package.json`` (``npm ci`` installs them):
 
-1. openapi-typescript writes ``src/schema.d.ts`` from the spec (``openapi/cph.openapi.yaml`` unless ``--spec``);
-2. ``tsc --strict`` compiles ``src/`` into ``build/``; run the result with ``node build/restart.js``.
+1. openapi-typescript writes ``src/schema.d.ts`` from the provider document (``openapi/cph.openapi.yaml`` unless
+   ``--spec``);
+2. ``tsc --strict`` compiles ``src/`` into ``build/``: ``restart.js`` (the example program, AK/SK-signed or with a
+   token), ``sign-vectors.js`` (runs the signing conformance kit through ``signing.ts``), ``signing.js``, ``auth.js``.
 
 Why generate at build time rather than commit ``schema.d.ts``: a spec change must flow straight into the compiler, so
 that a change that breaks the TypeScript program fails its test (tests/test_typescript_client.py) instead of passing
@@ -16,8 +18,11 @@ Usage::
 
     npm ci                                     # once: the pinned Node tools
     python scripts/ts_client.py [--spec PATH] [--workdir DIR]
-    export CPH_BASE_URL=http://127.0.0.1:8080 CPH_PROJECT_ID=... CPH_TOKEN=...   # e.g. from `cph mock --port 8080`
-    node clients/typescript/build/restart.js [SERVER_ID ...]
+    export CPH_ENDPOINT=http://127.0.0.1:8080 HUAWEICLOUD_SDK_PROJECT_ID=...   # e.g. from `cph mock --port 8080`
+    export HUAWEICLOUD_SDK_AK=... HUAWEICLOUD_SDK_SK=...                        # or CPH_AUTH_TOKEN=...
+    node clients/typescript/build/restart.js --list           # read-only: normal servers' IDs
+    node clients/typescript/build/restart.js SERVER_ID ...    # restarts only the IDs given
+    node clients/typescript/build/sign-vectors.js tests/data/signing-vectors.json
 """
 
 from __future__ import annotations

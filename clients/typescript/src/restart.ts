@@ -1,25 +1,32 @@
 /**
- * Restart Cloud Phone servers and follow their jobs, with types generated from openapi/cph.openapi.yaml.
+ * Restart given Cloud Phone servers and follow their jobs, with types generated from openapi/cph.openapi.yaml.
  *
  * Proves that the OpenAPI document "travels": every request and response below is typed by `./schema.js`, which
  * openapi-typescript generates from the spec at build time (scripts/ts_client.py). A spec change that renames or
- * removes a field used here fails `tsc --strict`.
+ * removes a field used here fails `tsc --strict`. Requests are authenticated with AK/SK (`SDK-HMAC-SHA256`, see
+ * ./signing.ts) or an IAM token.
  *
- * Settings (environment):
- *   CPH_BASE_URL          endpoint, e.g. http://127.0.0.1:8080 (the mock: `cph mock --port 8080`)   required
- *   CPH_PROJECT_ID        project ID (32 lower-case hex characters)                                  required
- *   CPH_TOKEN             IAM token, sent as X-Auth-Token                                            required
- *   CPH_SERVER_IDS        comma-separated server IDs; command-line arguments take precedence.
- *                         With neither, every server in status 5 (normal) on the first page is restarted.
- *   CPH_POLL_INTERVAL_MS  pause between ShowJob rounds (default 500)
- *   CPH_POLL_TIMEOUT_MS   give up polling after this long (default 120000)
+ * It restarts only the server IDs it is given: with none it restarts nothing and exits 1. `--list` prints the IDs of
+ * the normal (status 5) servers of the first page instead (read-only), to choose from.
  *
- * Output: one JSON summary on stdout (see `Summary`). Exit status: 0 every requested server is accounted for and
- * every accepted job ended (succeeded or failed); 1 bad settings; 2 a request failed (the error is in the summary);
- * 3 a server is missing from the response or a job did not end before the timeout.
+ * Settings (environment; the same names as the Python runtime and the `cph_mock` pytest fixture):
+ *   CPH_ENDPOINT                    endpoint, e.g. http://127.0.0.1:8080 (the mock: `cph mock --port 8080`)   required
+ *   HUAWEICLOUD_SDK_PROJECT_ID      project ID                                                              required
+ *   HUAWEICLOUD_SDK_AK, _SK         AK/SK: each request is signed (preferred when set)
+ *   HUAWEICLOUD_SDK_SECURITY_TOKEN  with temporary AK/SK
+ *   CPH_AUTH_TOKEN                  IAM token, sent as X-Auth-Token (when no AK/SK is set)
+ *   CPH_SERVER_IDS                  comma-separated server IDs; command-line arguments take precedence
+ *   CPH_POLL_INTERVAL_MS            pause between ShowJob rounds (default 500)
+ *   CPH_POLL_TIMEOUT_MS             give up polling after this long (default 120000)
+ *
+ * Output: one JSON summary on stdout (see `Summary`; `--list`: `{"server_ids": [...]}`). Exit status: 0 every
+ * requested server is accounted for and every accepted job ended (succeeded or failed); 1 bad settings or no server
+ * IDs (nothing sent); 2 a request failed (the error is in the summary); 3 a server is missing from the response or a
+ * job did not end before the timeout. Secrets are never printed.
  */
-import createClient from "openapi-fetch";
+import createClient, { type Client } from "openapi-fetch";
 
+import { AkSkCredentials, authMiddleware, TokenCredentials, type Credentials } from "./auth.js";
 import type { components, paths } from "./schema.js";
 
 type ServerJob = components["schemas"]["ServerJob"];
@@ -34,9 +41,9 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 interface Settings {
   baseUrl: string;
-  projectId: string;
-  token: string;
-  serverIds: string[] | null;
+  credentials: Credentials;
+  list: boolean;
+  serverIds: string[];
   pollIntervalMs: number;
   pollTimeoutMs: number;
 }
@@ -108,14 +115,41 @@ function positiveInt(name: string, fallback: number): number {
   return value;
 }
 
+function readCredentials(): Credentials {
+  const projectId = requireEnv("HUAWEICLOUD_SDK_PROJECT_ID");
+  const ak = env("HUAWEICLOUD_SDK_AK");
+  const sk = env("HUAWEICLOUD_SDK_SK");
+  if (ak !== undefined && sk !== undefined) {
+    return new AkSkCredentials(ak, sk, projectId, env("HUAWEICLOUD_SDK_SECURITY_TOKEN"));
+  }
+  if (ak !== undefined || sk !== undefined) {
+    throw new SettingsError("HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK must be set together");
+  }
+  const token = env("CPH_AUTH_TOKEN");
+  if (token === undefined) {
+    throw new SettingsError("set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or CPH_AUTH_TOKEN");
+  }
+  return new TokenCredentials(token, projectId);
+}
+
 function readSettings(argv: readonly string[]): Settings {
-  const fromArgs = argv.flatMap((arg) => arg.split(",")).map((id) => id.trim()).filter((id) => id !== "");
+  const list = argv.includes("--list");
+  const args = argv.filter((arg) => arg !== "--list");
+  const fromArgs = args.flatMap((arg) => arg.split(",")).map((id) => id.trim()).filter((id) => id !== "");
   const fromEnv = (env("CPH_SERVER_IDS") ?? "").split(",").map((id) => id.trim()).filter((id) => id !== "");
-  const serverIds = fromArgs.length > 0 ? fromArgs : fromEnv.length > 0 ? fromEnv : null;
+  const serverIds = fromArgs.length > 0 ? fromArgs : fromEnv;
+  if (list && serverIds.length > 0) {
+    throw new SettingsError("--list takes no server IDs");
+  }
+  if (!list && serverIds.length === 0) {
+    throw new SettingsError(
+      "no server IDs given (arguments or CPH_SERVER_IDS): nothing was restarted; `--list` shows normal servers",
+    );
+  }
   return {
-    baseUrl: requireEnv("CPH_BASE_URL").replace(/\/+$/, ""),
-    projectId: requireEnv("CPH_PROJECT_ID"),
-    token: requireEnv("CPH_TOKEN"),
+    baseUrl: requireEnv("CPH_ENDPOINT").replace(/\/+$/, ""),
+    credentials: readCredentials(),
+    list,
     serverIds,
     pollIntervalMs: positiveInt("CPH_POLL_INTERVAL_MS", 500),
     pollTimeoutMs: positiveInt("CPH_POLL_TIMEOUT_MS", 120_000),
@@ -143,11 +177,12 @@ function distinct(ids: readonly string[]): string[] {
 
 async function main(): Promise<number> {
   const settings = readSettings(process.argv.slice(2));
-  const client = createClient<paths>({
-    baseUrl: settings.baseUrl,
-    headers: { "X-Auth-Token": settings.token, Accept: "application/json" },
-  });
-  const project = { project_id: settings.projectId };
+  const client = createClient<paths>({ baseUrl: settings.baseUrl, headers: { Accept: "application/json" } });
+  client.use(authMiddleware(settings.credentials));
+  const project = { project_id: settings.credentials.projectId };
+  if (settings.list) {
+    return listNormalServers(client, project);
+  }
 
   const summary: Summary = {
     request_id: null,
@@ -160,28 +195,12 @@ async function main(): Promise<number> {
     error: null,
   };
 
-  let operation = "ListCloudPhoneServers";
+  let operation = "RestartCloudPhoneServer";
   try {
-    // 1. Which servers: the given IDs, or every normal (status 5) server of the first page.
-    let serverIds = settings.serverIds;
-    if (serverIds === null) {
-      const { data, error, response } = await client.GET("/v1/{project_id}/cloud-phone/servers", {
-        params: { path: project, query: { limit: 100, status: 5 } },
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-      if (data === undefined) {
-        throw failure("ListCloudPhoneServers", response, error);
-      }
-      serverIds = data.servers.map((server) => server.server_id);
-    }
-    summary.requested = distinct(serverIds);
-    if (summary.requested.length === 0) {
-      summary.all_terminal = true;
-      return 0;
-    }
+    // 1. Only the servers given: distinct, in first-occurrence order.
+    summary.requested = distinct(settings.serverIds);
 
     // 2. Restart them. A restart is not idempotent: it is sent exactly once, whatever happens.
-    operation = "RestartCloudPhoneServer";
     const restart = await client.POST("/v1/{project_id}/cloud-phone/servers/batch-restart", {
       params: { path: project },
       body: { server_ids: summary.requested },
@@ -255,6 +274,28 @@ async function main(): Promise<number> {
     return 2;
   } finally {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  }
+}
+
+/** `--list`: print the IDs of the first page's normal (status 5) servers; 0, or 2 when the request failed. */
+async function listNormalServers(client: Client<paths>, project: { project_id: string }): Promise<number> {
+  try {
+    const { data, error, response } = await client.GET("/v1/{project_id}/cloud-phone/servers", {
+      params: { path: project, query: { limit: 100, offset: 0, status: 5 } },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    if (data === undefined) {
+      throw failure("ListCloudPhoneServers", response, error);
+    }
+    process.stdout.write(`${JSON.stringify({ server_ids: data.servers.map((s) => s.server_id), error: null })}\n`);
+    return 0;
+  } catch (err) {
+    const reported =
+      err instanceof RequestError
+        ? err.failure
+        : { operation: "ListCloudPhoneServers", http_status: 0, error_code: null, error_msg: String(err), request_id: null };
+    process.stdout.write(`${JSON.stringify({ server_ids: [], error: reported })}\n`);
+    return 2;
   }
 }
 
