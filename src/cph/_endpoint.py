@@ -52,11 +52,12 @@ def endpoint_for_region(region: str) -> str:
     return url.replace("{region}", region)
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name, an address, or a bracketed IPv6 address) is ``localhost`` or a loopback address."""
     if host == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
 
@@ -67,7 +68,7 @@ def check_endpoint(endpoint: str) -> str:
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         msg = f"endpoint must be an http(s) URL with a host, got {endpoint!r}"
         raise ValueError(msg)
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         msg = "plain http:// endpoints are only allowed on loopback (credentials would travel unencrypted)"
         raise ValueError(msg)
     if parts.query or parts.fragment:

@@ -260,7 +260,13 @@ def test_clients_disconnecting_mid_body_get_nothing(app: MockApp) -> None:
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "POST", "path": RESTART, "raw_path": RESTART.encode(), "headers": []}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": RESTART,
+        "raw_path": RESTART.encode(),
+        "headers": [(b"host", b"mock.test")],
+    }
     asyncio.run(app(scope, receive, send))
     assert sent == []
 

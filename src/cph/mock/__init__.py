@@ -13,7 +13,7 @@ In-process (no socket): ``httpx.AsyncClient(transport=httpx.ASGITransport(create
 From a shell: ``cph mock --port 8080``.
 """
 
-from cph.mock._app import ConnectionDroppedError, MockApp, create_app, header_map
+from cph.mock._app import ABORT_EXTENSION, ConnectionDroppedError, MockApp, create_app, header_map
 from cph.mock._clock import Clock, FakeClock, system_clock
 from cph.mock._config import (
     ENV_VARS,
@@ -30,10 +30,9 @@ from cph.mock._config import (
 )
 from cph.mock._faults import Fault, FaultInjector, FaultKind
 from cph.mock._gateway import Gateway, Principal
-from cph.mock._protocol import ABORT_EXTENSION, MockHttpProtocol
 from cph.mock._responses import ErrorReply
 from cph.mock._schemas import bundle_schema, compile_response_validators, compile_schema, response_schema
-from cph.mock._server import MockServer, bind_socket, serve, uvicorn_config
+from cph.mock._server import MockHttpProtocol, MockServer, bind_socket, serve, uvicorn_config
 from cph.mock._state import RESTARTABLE, Job, MockState, StateSnapshot
 
 __all__ = [

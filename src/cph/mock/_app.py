@@ -4,8 +4,9 @@ Why a plain ASGI callable rather than Starlette routes and middleware: every req
 and it must stay cheap (the mock has to serve several thousand signed restarts per second on two cores). Each
 layer is a module of its own; this one only wires them, in the order the real system applies them:
 
+0. exactly one ``Host`` header                    → 400 ``APIGW.0201``, connection closed
 1. route (the spec's paths)                      → 404 ``APIGW.0101`` (also for a known path with another method)
-2. body, read with a bound                        → 413 ``APIGW.0201``
+2. body, read with bounds on size, time, memory   → 413 / 400 ``APIGW.0201``, connection closed
 3. authentication (:mod:`._gateway`)              → 401 ``APIGW.0301``/``0307``, 403 ``APIGW.0302``
 4. throttling (:mod:`._throttle`)                 → 429 ``APIGW.0308``
 5. injected faults (:mod:`._faults`), if enabled  → latency, 5xx, 429 bursts, dropped connections
@@ -23,7 +24,7 @@ import asyncio
 import json
 import logging
 import traceback
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import httpx
@@ -34,7 +35,6 @@ from cph.mock._clock import Clock, system_clock
 from cph.mock._config import ACCOUNT_STATE_ERRORS, MockConfig
 from cph.mock._faults import FaultInjector
 from cph.mock._gateway import Gateway
-from cph.mock._protocol import ABORT_EXTENSION, Message, Receive, Scope, Send
 from cph.mock._responses import ErrorRenderer, ErrorReply, json_bytes, json_text, new_request_id
 from cph.mock._routes import Router
 from cph.mock._schemas import compile_response_validators, compile_schema, error_response_schema
@@ -44,13 +44,29 @@ from cph.mock._validation import OperationRules, compile_operations, parse_json_
 
 LOGGER = logging.getLogger("cph.mock")
 
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+ABORT_EXTENSION = "cph.mock.abort"
+"""ASGI scope extension offered by :class:`cph.mock._server.MockHttpProtocol`: ``{"abort": callable}``; calling it
+closes the connection at once, without an answer."""
+BODY_TIMEOUT = 10.0
+"""Seconds a request may take to deliver its whole body once its head has arrived (then 400, connection closed)."""
+BODY_BUDGET_BYTES = 64 * 1024 * 1024
+"""Bytes all unfinished request bodies together may hold; a body that would go beyond is refused (413)."""
+
 TOO_LARGE = "APIGW.0201"
+BAD_REQUEST = "APIGW.0201"
 INTERNAL = "APIGW.0601"
 PROJECT_MISMATCH = "CPS.0001"
 JOB_NOT_FOUND = "CPS.9002"
 REQUEST_ID_REQUIRED = "CPS.9003"
 
 _CONTENT_TYPE = (b"content-type", b"application/json")
+_CLOSE = (b"connection", b"close")
+_HTTP_1 = frozenset({"1.0", "1.1"})
 _CHECKED_BY_GATEWAY = frozenset({"project_id"})
 """Path parameters compared with the credential's project instead of validated on their own."""
 
@@ -104,6 +120,8 @@ class MockApp:
         clock: Clock | None = None,
         spec: dict[str, Any] | None = None,
         catalog: Catalog | None = None,
+        body_timeout: float = BODY_TIMEOUT,
+        body_budget_bytes: int = BODY_BUDGET_BYTES,
     ) -> None:
         self.config = config
         self.clock: Clock = clock or system_clock
@@ -117,6 +135,10 @@ class MockApp:
         self.throttle = Throttle(config.throttle, self.clock)
         self.faults = FaultInjector(config.faults, config.seed, self.rules)
         self.max_body_bytes = config.max_body_bytes
+        self.body_timeout = body_timeout
+        self.body_budget_bytes = body_budget_bytes
+        self.body_bytes_held = 0
+        """Bytes of bodies still arriving (in several parts), held by requests that have not been answered yet."""
         self._response_validators = compile_response_validators(self.spec) if config.validate_responses else None
         self._error_validator = compile_schema(self.spec, error_response_schema())
         self._handlers = {
@@ -143,31 +165,26 @@ class MockApp:
             return
         request_id = new_request_id()
         operation_id: str | None = None
+        close = False
         try:
             operation_id, status, body = await self._handle(scope, receive, request_id)
         except ErrorReply as reply:
             status, body = self._render(reply, request_id)
+            close = reply.close
         except _ClientGone:
             return
         except _Drop:
-            await self._drop(scope, send)
+            await self._drop(scope, receive)
             return
         except Exception as exc:
             self._log_unexpected(exc, scope)
             status, body = self.renderer.render(ErrorReply(INTERNAL, 500), request_id)
         if self._response_validators is not None:
             status, body = self._checked(operation_id, status, body, request_id)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    _CONTENT_TYPE,
-                    (b"x-request-id", request_id.encode("ascii")),
-                    (b"content-length", b"%d" % len(body)),
-                ],
-            }
-        )
+        headers = [_CONTENT_TYPE, (b"x-request-id", request_id.encode("ascii")), (b"content-length", b"%d" % len(body))]
+        if close:
+            headers.append(_CLOSE)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
     def _render(self, reply: ErrorReply, request_id: str) -> tuple[int, bytes]:
@@ -186,19 +203,28 @@ class MockApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _drop(self, scope: Scope, send: Send) -> None:
-        if ABORT_EXTENSION in scope.get("extensions", {}):
-            await send({"type": ABORT_EXTENSION})
-            return
-        raise ConnectionDroppedError
+    @staticmethod
+    async def _drop(scope: Scope, receive: Receive) -> None:
+        """Close the connection without an answer; return once the server reports the disconnect."""
+        extension = (scope.get("extensions") or {}).get(ABORT_EXTENSION)
+        if extension is None:
+            raise ConnectionDroppedError
+        extension["abort"]()
+        while (await receive())["type"] != "http.disconnect":
+            pass
 
     # ----------------------------------------------------------------------------------------- the pipeline
     async def _handle(self, scope: Scope, receive: Receive, request_id: str) -> tuple[str, int, bytes]:
         method: str = scope["method"]
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+        headers = header_map(scope["headers"])
+        host = headers.get("host")
+        version = scope.get("http_version", "1.1")
+        # RFC 9112 §3.2: exactly one Host (HTTP/1.0 may omit it); repeated ones arrive joined with ", ".
+        if (host is None and version != "1.0") or (host is not None and "," in host) or version not in _HTTP_1:
+            raise ErrorReply(BAD_REQUEST, 400, close=True)
         route, path_values = self.router.match(method, raw_path)
         operation_id = route.operation_id
-        headers = header_map(scope["headers"])
         body = await self._read_body(receive, headers)
         query_string: bytes = scope.get("query_string", b"")
         principal = self.gateway.authenticate(method, raw_path, query_string, headers, body)
@@ -236,28 +262,52 @@ class MockApp:
         return operation_id, 200, payload
 
     async def _read_body(self, receive: Receive, headers: dict[str, str]) -> bytes:
-        """The request body, refusing (413) anything over the limit without buffering more than the limit."""
+        """The request body, refusing (413) anything over the limit without buffering more than the limit.
+
+        A body must be complete within :attr:`body_timeout` seconds (else 400 and the connection is closed), and
+        bodies that arrive in several parts count against :attr:`body_budget_bytes` while they do, so slow or
+        stalled uploads can hold neither a connection nor memory for long.
+        """
         limit = self.max_body_bytes
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise ErrorReply(TOO_LARGE, 413)
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message: Message = await receive()
-            if message["type"] != "http.request":
-                raise _ClientGone
-            chunk: bytes = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise ErrorReply(TOO_LARGE, 413)
-            if chunk:
-                chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        if len(chunks) == 1:
-            return chunks[0]
-        return b"".join(chunks)
+            raise ErrorReply(TOO_LARGE, 413, close=True)
+        try:
+            async with asyncio.timeout(self.body_timeout):
+                message: Message = await receive()
+                if message["type"] != "http.request":
+                    raise _ClientGone
+                body: bytes = message.get("body", b"")
+                if len(body) > limit:
+                    raise ErrorReply(TOO_LARGE, 413, close=True)
+                if not message.get("more_body", False):
+                    return body  # the usual case: the whole body came with the head
+                return await self._read_parts(receive, [body], limit)
+        except TimeoutError:
+            raise ErrorReply(BAD_REQUEST, 400, close=True) from None
+
+    async def _read_parts(self, receive: Receive, chunks: list[bytes], limit: int) -> bytes:
+        size = held = len(chunks[0])
+        self.body_bytes_held += held
+        try:
+            while True:
+                if self.body_bytes_held > self.body_budget_bytes:
+                    raise ErrorReply(TOO_LARGE, 413, close=True)
+                message = await receive()
+                if message["type"] != "http.request":
+                    raise _ClientGone
+                chunk: bytes = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise ErrorReply(TOO_LARGE, 413, close=True)
+                if chunk:
+                    chunks.append(chunk)
+                    held += len(chunk)
+                    self.body_bytes_held += len(chunk)
+                if not message.get("more_body", False):
+                    return b"".join(chunks)
+        finally:
+            self.body_bytes_held -= held
 
     # ---------------------------------------------------------------------------------------- the operations
     def _restart(

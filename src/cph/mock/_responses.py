@@ -56,14 +56,16 @@ class ErrorReply(Exception):
     """Raised by any layer of the mock to answer with a catalog error instead of going on.
 
     ``status`` defaults to the catalog entry's; ``detail`` is appended to the message after a colon, as the real
-    gateway does for authentication and throttling failures.
+    gateway does for authentication and throttling failures. ``close`` asks for the connection to be closed after
+    the answer (malformed requests, bodies too large or too slow: the rest of the connection cannot be trusted).
     """
 
-    def __init__(self, code: str, status: int | None = None, detail: str | None = None) -> None:
+    def __init__(self, code: str, status: int | None = None, detail: str | None = None, *, close: bool = False) -> None:
         super().__init__(code if detail is None else f"{code}: {detail}")
         self.code = code
         self.status = status
         self.detail = detail
+        self.close = close
 
 
 class ErrorRenderer:

@@ -1,51 +1,137 @@
 """Run the mock over real HTTP with uvicorn: in a background thread (tests) or in the foreground (``cph mock``).
 
 Why our own socket: binding ``127.0.0.1:0`` before uvicorn starts gives a free port with no race, and the URL is
-known before the first request. uvicorn then serves that socket with :class:`~cph.mock._protocol.MockHttpProtocol`
-(fast, and able to drop connections for fault injection), without lifespan events, access logs or a ``Server``
-header — the real gateway sends none of those.
+known before the first request. The socket is created with protocol ``IPPROTO_TCP`` (not 0) and ``TCP_NODELAY``:
+asyncio only disables Nagle's algorithm on sockets whose protocol says TCP, and without it every answer (uvicorn
+writes head and body separately) waits ~40 ms for the client's delayed ACK.
+
+uvicorn parses and frames HTTP with its own httptools protocol; :class:`MockHttpProtocol` adds only what the gateway
+simulation needs on top of it — no parsing of its own:
+
+* the ASGI scope extension ``cph.mock.abort`` (``scope["extensions"]["cph.mock.abort"]["abort"]()``), so the fault
+  injector can drop a connection without an answer, as a failing gateway or network does;
+* malformed HTTP is answered with the gateway's JSON body (400 ``APIGW.0201``) instead of uvicorn's plain text;
+* bounds that uvicorn leaves open: a request head larger than :data:`MAX_HEAD_BYTES`, or not complete within
+  :data:`HEAD_TIMEOUT` seconds, ends the connection (the app bounds the body's size, time and memory).
 """
 
 from __future__ import annotations
 
 import gc
-import ipaddress
 import logging
 import socket
 import threading
 import time
+from asyncio import TimerHandle
 from types import TracebackType
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from cph.mock._app import MockApp, create_app
+from cph._catalog import load_catalog
+from cph._endpoint import is_loopback
+from cph.mock._app import ABORT_EXTENSION, MockApp, create_app
 from cph.mock._clock import Clock
 from cph.mock._config import MockConfig
 from cph.mock._faults import FaultInjector
-from cph.mock._protocol import MockHttpProtocol
+from cph.mock._responses import ErrorRenderer, ErrorReply, new_request_id
 from cph.mock._state import MockState
+
+__all__ = ["LOOPBACK", "MockHttpProtocol", "MockServer", "bind_socket", "is_loopback", "serve", "url_for"]
 
 LOOPBACK = "127.0.0.1"
 _STARTUP_TIMEOUT = 10.0
+MAX_HEAD_BYTES = 64 * 1024
+"""Bytes a connection may send before its request head is complete (llhttp itself sets no limit)."""
+HEAD_TIMEOUT = 10.0
+"""Seconds a connection may take from accepting (or the start of a request) to a complete request head."""
+BAD_REQUEST = "APIGW.0201"
+
+_RENDERER = ErrorRenderer(load_catalog())
+_LOGGER = logging.getLogger("cph.mock")
 
 
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is a loopback address or ``localhost``."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+class MockHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with the connection-level hooks the mock needs (see the module docstring)."""
+
+    _head_bytes = 0
+    _head_timer: TimerHandle | None = None
+    _in_head = False
+    _messages = 0
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self._arm_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        # Counts whole reads that a head stays incomplete across, so the bound is MAX_HEAD_BYTES plus one read.
+        head_of = self._messages if self._in_head else -1
+        super().data_received(data)
+        if self._in_head and self._messages == head_of:
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES and not self.transport.is_closing():
+                self.send_400_response("request head too large")
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.scope["extensions"] = {ABORT_EXTENSION: {"abort": self.transport.abort}}
+        self._in_head = True
+        self._messages += 1
+        self._head_bytes = 0
+        self._arm_head_timer()
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._cancel_head_timer()
+        super().on_headers_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        """Answer unparseable HTTP as the gateway does — 400 ``APIGW.0201`` with a JSON body — and close."""
+        _LOGGER.debug("refused malformed HTTP: %s", msg)
+        self._in_head = False
+        self._cancel_head_timer()
+        request_id = new_request_id()
+        _status, body = _RENDERER.render(ErrorReply(BAD_REQUEST, 400), request_id)
+        head = [STATUS_LINE[400]]
+        head += [name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers]
+        head += [
+            b"content-type: application/json\r\nx-request-id: %s\r\n" % request_id.encode("ascii"),
+            b"content-length: %d\r\nconnection: close\r\n\r\n" % len(body),
+        ]
+        self.transport.write(b"".join(head) + body)
+        self.transport.close()
+
+    def _arm_head_timer(self) -> None:
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(HEAD_TIMEOUT, self._head_timed_out)
+
+    def _cancel_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self.transport.is_closing() or (self.cycle is not None and not self._in_head):
+            return  # a request is being served: the app's body timeout and uvicorn's keep-alive take over
+        if self._in_head:
+            self.send_400_response("request head not complete in time")
+        else:
+            self.transport.close()  # connected but silent
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening-ready TCP socket bound to ``host:port`` (``port`` 0 picks a free port)."""
+    """A listening-ready TCP socket bound to ``host:port`` (``port`` 0 picks a free port), with ``TCP_NODELAY``."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((host.strip("[]"), port))
     except OSError:
         sock.close()
@@ -55,10 +141,11 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 def uvicorn_config(app: Any, *, log_level: str = "warning", timeout_keep_alive: int = 5) -> uvicorn.Config:
-    """The uvicorn settings the mock runs with."""
+    """The uvicorn settings the mock runs with: its protocol, no websockets, lifespan, access log or ``Server``."""
     return uvicorn.Config(
         app,
         http=MockHttpProtocol,
+        ws="none",
         lifespan="off",
         log_level=log_level,
         access_log=False,
