@@ -16,42 +16,22 @@ from conformance import run as run_state
 from conformance.redact import Redactor
 from conformance.report import ReportCollector, TestOutcome
 from conformance.run import RateLimiter, Run
-from conformance.settings import OPERATIONS, PHASES, Settings, SettingsError
+from conformance.settings import Settings, SettingsError, SuiteOptions
 from conformance.target import Target
+from cph.settings import add_pytest_options
 
 LAST_TEST = "test_restart_jobs_reach_terminal_status"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("cph", "CPH conformance (environment variables in brackets; secrets only from there)")
-    group.addoption(
-        "--base-url", help="endpoint to test; default: the embedded mock on 127.0.0.1 [CPH_CONFORMANCE_BASE_URL]"
+    group = parser.getgroup(
+        "cph",
+        "CPH conformance (each option also from its variable or --config; credentials only from there: "
+        "CPH_CONFORMANCE_AK, _SK, _SECURITY_TOKEN, _TOKEN or the SDK's HUAWEICLOUD_SDK_*, CPH_AUTH_TOKEN)",
     )
-    group.addoption("--project-id", help="project ID of --base-url [CPH_CONFORMANCE_PROJECT_ID]")
-    group.addoption("--auth", choices=["auto", "aksk", "token"], help="auth mode [CPH_CONFORMANCE_AUTH]")
+    add_pytest_options(group, SuiteOptions)
     group.addoption(
-        "--server-id",
-        action="append",
-        default=[],
-        help="a server the run may restart (repeatable, or comma-separated) [CPH_CONFORMANCE_SERVER_IDS]; "
-        "without any, a real endpoint's restart operation is not tested",
-    )
-    group.addoption(
-        "--rate-limit", help="client-side limit such as 2/s; 'none' = unlimited [CPH_CONFORMANCE_RATE_LIMIT]"
-    )
-    group.addoption("--max-examples", help="generated examples per operation [CPH_CONFORMANCE_MAX_EXAMPLES]")
-    group.addoption("--stateful-examples", help="stateful scenarios; 0 = none [CPH_CONFORMANCE_STATEFUL_EXAMPLES]")
-    group.addoption("--phases", help=f"comma-separated subset of {','.join(PHASES)} [CPH_CONFORMANCE_PHASES]")
-    group.addoption("--operations", help=f"comma-separated subset of {','.join(OPERATIONS)}")
-    group.addoption("--seed", help="data generation seed, to reproduce a run [CPH_CONFORMANCE_SEED]")
-    group.addoption("--job-timeout", help="seconds a restart job has to end [CPH_CONFORMANCE_JOB_TIMEOUT]")
-    group.addoption(
-        "--reports-dir", help="where reports go (default reports/conformance) [CPH_CONFORMANCE_REPORTS_DIR]"
-    )
-    group.addoption("--mock-job-duration", help="embedded mock only: seconds a restart job runs (default 0.2)")
-    group.addoption("--deep", action="store_true", default=False, help="long run: many more examples and scenarios")
-    group.addoption(
-        "--dry-run", action="store_true", default=False, help="send nothing: list the requests as curl lines"
+        "--config", metavar="PATH", help=f"TOML, YAML or JSON file of these options (env: {SuiteOptions.config_env})"
     )
 
 

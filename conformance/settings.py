@@ -2,24 +2,30 @@
 
 Why one frozen object built up front: the suite's schema (and with it the number of examples, the phases and the
 rate limit) is built when pytest imports the test module, long before any fixture runs. Everything that shapes
-the run is therefore decided once, in ``pytest_configure``, from command-line options and environment variables,
-and never changes afterwards.
+the run is therefore decided once, in ``pytest_configure``, and never changes afterwards.
 
-Precedence, highest first: a command-line option, a ``CPH_CONFORMANCE_*`` variable, then the official SDK's
-variables (``HUAWEICLOUD_SDK_AK`` / ``_SK`` / ``_SECURITY_TOKEN`` / ``_PROJECT_ID``) and ``CPH_AUTH_TOKEN`` — so a
-machine set up for the SDK needs nothing more. Secrets are read from the environment only: a command line is
-visible to every user of the machine (``ps``) and ends up in shell history and CI logs.
+Every option is declared once, in :class:`SuiteOptions` (``cph.settings``: its pytest options, environment
+variables and the README table come from there). Precedence, highest first: a command-line option, a
+``CPH_CONFORMANCE_*`` variable, then the official SDK's variables (``HUAWEICLOUD_SDK_AK`` / ``_SK`` /
+``_SECURITY_TOKEN`` / ``_PROJECT_ID``) and ``CPH_AUTH_TOKEN`` — so a machine set up for the SDK needs nothing more —
+then a ``--config`` file (``CPH_CONFORMANCE_CONFIG``), then the defaults. Secrets are read from the environment or
+the file only: a command line is visible to every user of the machine (``ps``) and ends up in shell history and CI
+logs. :class:`Settings` is the run those options describe (budgets chosen for the target, credentials checked).
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, ClassVar, Literal
 
+from pydantic import SecretStr, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from cph import settings as cph_settings
 from cph._credentials import (
     ENV_AK,
     ENV_AUTH_TOKEN,
@@ -30,32 +36,14 @@ from cph._credentials import (
     CredentialsError,
     TokenCredentials,
 )
+from cph.settings import CphSettings, load, option, pytest_values
 
 AuthMode = Literal["aksk", "token"]
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 OPERATIONS = ("RestartCloudPhoneServer", "ShowJob", "ListJobs", "ListCloudPhoneServers")
 DEFAULT_REPORTS_DIR = Path("reports") / "conformance"
-
 ENV_PREFIX = "CPH_CONFORMANCE_"
-ENV_VARS: dict[str, str] = {
-    "CPH_CONFORMANCE_BASE_URL": "endpoint to test (default: start the embedded mock on 127.0.0.1)",
-    "CPH_CONFORMANCE_PROJECT_ID": f"project ID of the endpoint (falls back to {ENV_PROJECT_ID})",
-    "CPH_CONFORMANCE_AUTH": "aksk, token or auto (AK/SK when an AK is set, else token)",
-    "CPH_CONFORMANCE_AK": f"access key (falls back to {ENV_AK})",
-    "CPH_CONFORMANCE_SK": f"secret key (falls back to {ENV_SK})",
-    "CPH_CONFORMANCE_SECURITY_TOKEN": f"security token of temporary AK/SK (falls back to {ENV_SECURITY_TOKEN})",
-    "CPH_CONFORMANCE_TOKEN": f"IAM token for token auth (falls back to {ENV_AUTH_TOKEN})",
-    "CPH_CONFORMANCE_SERVER_IDS": "comma-separated allow-list: the only servers a request may restart",
-    "CPH_CONFORMANCE_RATE_LIMIT": "client-side rate limit such as 5/s or 100/m; 'none' for no limit",
-    "CPH_CONFORMANCE_MAX_EXAMPLES": "generated examples per operation in the fuzzing phase",
-    "CPH_CONFORMANCE_STATEFUL_EXAMPLES": "stateful scenarios (sequences of linked calls)",
-    "CPH_CONFORMANCE_PHASES": "comma-separated subset of examples,coverage,fuzzing,stateful",
-    "CPH_CONFORMANCE_OPERATIONS": "comma-separated operationIds to test (default: all four)",
-    "CPH_CONFORMANCE_SEED": "seed of the data generation, to reproduce a run",
-    "CPH_CONFORMANCE_JOB_TIMEOUT": "seconds every accepted restart job has to reach a terminal status",
-    "CPH_CONFORMANCE_REPORTS_DIR": f"where reports are written (default {DEFAULT_REPORTS_DIR})",
-}
 
 _ID32 = re.compile(r"^[0-9a-f]{32}\Z")
 _RATE = re.compile(r"^[1-9][0-9]*/[smhd]\Z")
@@ -63,6 +51,130 @@ _RATE = re.compile(r"^[1-9][0-9]*/[smhd]\Z")
 
 class SettingsError(ValueError):
     """The options do not describe a run we can do safely; the message says which option to fix."""
+
+
+def _split(value: Any) -> Any:
+    """A comma-separated text (or several, from a repeated option) as one tuple, duplicates removed."""
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list | tuple):
+        parts = [part.strip() for item in value for part in str(item).split(",")]
+        return tuple(dict.fromkeys(part for part in parts if part))
+    return value
+
+
+def _choose(values: tuple[str, ...], allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
+    unknown = [value for value in values if value not in allowed]
+    if unknown:
+        raise ValueError(f"unknown {what}: {', '.join(unknown)} (choose from {', '.join(allowed)})")
+    return tuple(value for value in allowed if value in values)
+
+
+class SuiteOptions(CphSettings):
+    """The suite's options, each declared once (``python -m conformance --help`` lists them under "cph")."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX)
+    config_env: ClassVar[str | None] = ENV_PREFIX + "CONFIG"
+
+    base_url: str | None = option(None, help="endpoint to test", shown_default="the embedded mock on 127.0.0.1")
+    project_id: str | None = option(
+        None, env=(ENV_PREFIX + "PROJECT_ID", ENV_PROJECT_ID), help="project ID of --base-url (32 hex characters)"
+    )
+    auth: Literal["auto", "aksk", "token"] = option(
+        "auto", help="auth mode: aksk, token, or auto (AK/SK when an AK is set, else token)"
+    )
+    ak: str | None = option(None, env=(ENV_PREFIX + "AK", ENV_AK), cli=False, help="access key (environment only)")
+    sk: SecretStr | None = option(None, env=(ENV_PREFIX + "SK", ENV_SK), cli=False, help="secret key")
+    security_token: SecretStr | None = option(
+        None,
+        env=(ENV_PREFIX + "SECURITY_TOKEN", ENV_SECURITY_TOKEN),
+        cli=False,
+        help="security token of a temporary AK/SK",
+    )
+    token: SecretStr | None = option(
+        None, env=(ENV_PREFIX + "TOKEN", ENV_AUTH_TOKEN), cli=False, help="IAM token for token auth"
+    )
+    server_ids: Annotated[tuple[str, ...], NoDecode] = option(
+        (),
+        flag="server-id",
+        help="a server the run may restart (repeatable, or comma-separated); without any, a real endpoint's restart "
+        "operation is not tested",
+    )
+    rate_limit: str | None = option(
+        None,
+        help="client-side rate limit such as 5/s or 100/m; 'none' = unlimited",
+        shown_default="2/s on an endpoint (5/s with --deep), none on the mock",
+    )
+    max_examples: int | None = option(
+        None, ge=1, help="generated examples per operation", shown_default="5 on an endpoint, 100 on the mock"
+    )
+    stateful_examples: int | None = option(
+        None, ge=0, help="stateful scenarios (sequences of linked calls); 0 = none", shown_default="5 / 50"
+    )
+    phases: Annotated[tuple[str, ...], NoDecode] = option(PHASES, help=f"comma-separated subset of {','.join(PHASES)}")
+    operations: Annotated[tuple[str, ...], NoDecode] = option(
+        OPERATIONS, help="comma-separated operationIds to test", shown_default="all four"
+    )
+    seed: int | None = option(
+        None, ge=0, help="seed of the data generation, to reproduce a run", shown_default="random"
+    )
+    job_timeout: float | None = option(
+        None,
+        gt=0,
+        help="seconds every accepted restart job has to end",
+        shown_default="900 on an endpoint, 30 on the mock",
+    )
+    reports_dir: Path = option(DEFAULT_REPORTS_DIR, help="where reports are written")
+    mock_job_duration: float = option(0.2, ge=0, help="embedded mock only: seconds a restart job runs")
+    deep: bool = option(False, help="long run: many more examples and scenarios")
+    dry_run: bool = option(False, help="send nothing: list the requests as curl lines")
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"must start with http:// or https://, got {value!r}")
+        return None if value is None else value.rstrip("/")
+
+    @field_validator("project_id")
+    @classmethod
+    def _project(cls, value: str | None) -> str | None:
+        if value is not None and not _ID32.match(value.lower()):
+            raise ValueError("must be 32 hex characters")
+        return None if value is None else value.lower()
+
+    @field_validator("auth", mode="before")
+    @classmethod
+    def _auth(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("server_ids", mode="before")
+    @classmethod
+    def _servers(cls, value: Any) -> Any:
+        ids = _split(value)
+        if isinstance(ids, tuple):
+            ids = tuple(dict.fromkeys(str(v).lower() for v in ids))
+            bad = [v for v in ids if not _ID32.match(v)]
+            if bad:
+                raise ValueError(f"server IDs must be 32 hex characters: {', '.join(bad)}")
+        return ids
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate(cls, value: str | None) -> str | None:
+        if value is not None and value.lower() not in {"none", "off", "0"} and not _RATE.match(value):
+            raise ValueError(f"must look like 5/s, 100/m or 'none', got {value!r}")
+        return value
+
+    @field_validator("phases", mode="before")
+    @classmethod
+    def _phases(cls, value: Any) -> Any:
+        return _choose(_split(value), PHASES, "phase")
+
+    @field_validator("operations", mode="before")
+    @classmethod
+    def _operations(cls, value: Any) -> Any:
+        return _choose(_split(value), OPERATIONS, "operation")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,100 +257,38 @@ class Settings:
 
     @classmethod
     def from_sources(cls, option: Callable[[str], object], environ: Mapping[str, str]) -> Settings:
-        """Settings from pytest options (``option("base_url")``) and ``environ``; raises SettingsError."""
-        return _build(option, environ)
-
-
-def _text(option: Callable[[str], object], environ: Mapping[str, str], name: str, *env: str) -> str | None:
-    value = option(name)
-    if value not in (None, ""):
-        return str(value)
-    for variable in (ENV_PREFIX + name.upper(), *env):
-        found = environ.get(variable)
-        if found:
-            return found
-    return None
-
-
-def _int(text: str | None, what: str, *, minimum: int) -> int | None:
-    if text is None:
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise SettingsError(f"{what} must be an integer, got {text!r}") from None
-    if value < minimum:
-        raise SettingsError(f"{what} must be at least {minimum}")
-    return value
-
-
-def _or(value: int | None, default: int) -> int:
-    return default if value is None else value
-
-
-def _float(text: str | None, what: str) -> float | None:
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise SettingsError(f"{what} must be a number, got {text!r}") from None
-    if value <= 0:
-        raise SettingsError(f"{what} must be positive")
-    return value
-
-
-def _list(values: Iterable[str]) -> tuple[str, ...]:
-    out: list[str] = []
-    for value in values:
-        out.extend(part.strip() for part in value.split(",") if part.strip())
-    return tuple(dict.fromkeys(out))
-
-
-def _choices(values: tuple[str, ...], allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
-    unknown = [value for value in values if value not in allowed]
-    if unknown:
-        raise SettingsError(f"unknown {what}: {', '.join(unknown)} (choose from {', '.join(allowed)})")
-    return tuple(value for value in allowed if value in values)
-
-
-def _server_ids(option: Callable[[str], object], environ: Mapping[str, str]) -> tuple[str, ...]:
-    given = option("server_id")
-    raw: list[str] = [str(v) for v in given] if isinstance(given, list) and given else []
-    if not raw and environ.get("CPH_CONFORMANCE_SERVER_IDS"):
-        raw = [environ["CPH_CONFORMANCE_SERVER_IDS"]]
-    ids = tuple(value.lower() for value in _list(raw))
-    bad = [value for value in ids if not _ID32.match(value)]
-    if bad:
-        raise SettingsError(f"--server-id values must be 32 hex characters: {', '.join(bad)}")
-    return ids
-
-
-def _rate_limit(text: str | None, default: str | None) -> str | None:
-    if text is None:
-        return default
-    if text.lower() in {"none", "off", "0"}:
-        return None
-    if not _RATE.match(text):
-        raise SettingsError(f"--rate-limit must look like 5/s, 100/m or 'none', got {text!r}")
-    return text
+        """Settings from pytest options (``option("base_url")``), the ``--config`` file and ``environ``; raises
+        SettingsError naming the option (its flag, variable or file key)."""
+        config = option("config")
+        try:
+            options = load(
+                SuiteOptions,
+                given=pytest_values(SuiteOptions, option),
+                from_command_line=True,
+                env=environ,
+                file=str(config) if config else None,
+            )
+        except cph_settings.SettingsError as exc:
+            raise SettingsError(str(exc)) from None
+        return _resolve(options)
 
 
 def _credentials(
-    option: Callable[[str], object], environ: Mapping[str, str], project_id: str | None
+    options: SuiteOptions, project_id: str
 ) -> tuple[AuthMode, AkSkCredentials | None, TokenCredentials | None]:
-    ak = environ.get(ENV_PREFIX + "AK") or environ.get(ENV_AK)
-    sk = environ.get(ENV_PREFIX + "SK") or environ.get(ENV_SK)
-    security_token = environ.get(ENV_PREFIX + "SECURITY_TOKEN") or environ.get(ENV_SECURITY_TOKEN)
-    token = environ.get(ENV_PREFIX + "TOKEN") or environ.get(ENV_AUTH_TOKEN)
-    mode = (_text(option, environ, "auth") or "auto").lower()
-    if mode not in {"auto", "aksk", "token"}:
-        raise SettingsError(f"--auth must be auto, aksk or token, got {mode!r}")
+    sk = options.sk.get_secret_value() if options.sk else None
+    security_token = options.security_token.get_secret_value() if options.security_token else None
+    token = options.token.get_secret_value() if options.token else None
     try:
-        aksk = AkSkCredentials(ak, sk, project_id=project_id, security_token=security_token) if ak and sk else None
+        aksk = (
+            AkSkCredentials(options.ak, sk, project_id=project_id, security_token=security_token)
+            if options.ak and sk
+            else None
+        )
         token_credentials = TokenCredentials(token, project_id=project_id) if token else None
     except CredentialsError as exc:
         raise SettingsError(str(exc)) from None
+    mode = options.auth
     if mode == "auto":
         mode = "aksk" if aksk is not None else "token"
     if mode == "aksk" and aksk is None:
@@ -250,77 +300,53 @@ def _credentials(
     return ("aksk" if mode == "aksk" else "token"), aksk, token_credentials
 
 
-def _build(option: Callable[[str], object], environ: Mapping[str, str]) -> Settings:
-    base_url = _text(option, environ, "base_url")
-    if base_url is not None:
-        base_url = base_url.rstrip("/")
-        if not base_url.startswith(("http://", "https://")):
-            raise SettingsError(f"--base-url must start with http:// or https://, got {base_url!r}")
-    embedded = base_url is None
-    deep = bool(option("deep"))
-    defaults = default_budget(embedded=embedded, deep=deep)
+def _resolve(options: SuiteOptions) -> Settings:
+    """The run ``options`` describe: budgets for the target, a seed, checked credentials for a real endpoint."""
+    embedded = options.base_url is None
+    defaults = default_budget(embedded=embedded, deep=options.deep)
+    rate_limit = defaults.rate_limit if options.rate_limit is None else options.rate_limit
     budget = Budget(
-        max_examples=_int(_text(option, environ, "max_examples"), "--max-examples", minimum=1) or defaults.max_examples,
-        stateful_examples=_or(
-            _int(_text(option, environ, "stateful_examples"), "--stateful-examples", minimum=0),
-            defaults.stateful_examples,
+        max_examples=options.max_examples or defaults.max_examples,
+        stateful_examples=(
+            defaults.stateful_examples if options.stateful_examples is None else options.stateful_examples
         ),
         stateful_steps=defaults.stateful_steps,
-        rate_limit=_rate_limit(_text(option, environ, "rate_limit"), defaults.rate_limit),
-        job_timeout=_float(_text(option, environ, "job_timeout"), "--job-timeout") or defaults.job_timeout,
+        rate_limit=None if rate_limit is None or rate_limit.lower() in {"none", "off", "0"} else rate_limit,
+        job_timeout=options.job_timeout or defaults.job_timeout,
         request_timeout=defaults.request_timeout,
         shrink=defaults.shrink,
     )
-    phases = _choices(_list([_text(option, environ, "phases") or ",".join(PHASES)]), PHASES, "phase")
-    operations = _choices(
-        _list([_text(option, environ, "operations") or ",".join(OPERATIONS)]), OPERATIONS, "operation"
-    )
-    reports_dir = Path(_text(option, environ, "reports_dir") or DEFAULT_REPORTS_DIR)
-    seed = _int(_text(option, environ, "seed"), "--seed", minimum=0)
-    if seed is None:
-        # Chosen here rather than left to Hypothesis, so every report can say how to reproduce the run.
-        seed = secrets.randbelow(2**32)
+    # Chosen here rather than left to Hypothesis, so every report can say how to reproduce the run.
+    seed = secrets.randbelow(2**32) if options.seed is None else options.seed
+    common: dict[str, Any] = {
+        "server_ids": options.server_ids,
+        "budget": budget,
+        "phases": options.phases,
+        "operations": options.operations,
+        "seed": seed,
+        "deep": options.deep,
+        "dry_run": options.dry_run,
+        "reports_dir": options.reports_dir,
+    }
     if embedded:
         # The embedded mock brings its own project and credentials; only the auth mode is the user's choice.
-        mode = (_text(option, environ, "auth") or "aksk").lower()
-        if mode not in {"auto", "aksk", "token"}:
-            raise SettingsError(f"--auth must be auto, aksk or token, got {mode!r}")
-        duration = _text(option, environ, "mock_job_duration")
         return Settings(
-            mock_job_duration=float(duration) if duration is not None else 0.2,
             base_url=None,
             project_id=None,
-            auth_mode="token" if mode == "token" else "aksk",
+            auth_mode="token" if options.auth == "token" else "aksk",
             aksk=None,
             token=None,
-            server_ids=_server_ids(option, environ),
-            budget=budget,
-            phases=phases,
-            operations=operations,
-            seed=seed,
-            deep=deep,
-            dry_run=bool(option("dry_run")),
-            reports_dir=reports_dir,
+            mock_job_duration=options.mock_job_duration,
+            **common,
         )
-    project_id = _text(option, environ, "project_id", ENV_PROJECT_ID)
-    if project_id is None:
+    if options.project_id is None:
         raise SettingsError(f"--base-url needs --project-id (or {ENV_PREFIX}PROJECT_ID / {ENV_PROJECT_ID})")
-    project_id = project_id.lower()
-    if not _ID32.match(project_id):
-        raise SettingsError("--project-id must be 32 hex characters")
-    mode, aksk, token = _credentials(option, environ, project_id)
+    mode, aksk, token = _credentials(options, options.project_id)
     return Settings(
-        base_url=base_url,
-        project_id=project_id,
+        base_url=options.base_url,
+        project_id=options.project_id,
         auth_mode=mode,
         aksk=aksk,
         token=token,
-        server_ids=_server_ids(option, environ),
-        budget=budget,
-        phases=phases,
-        operations=operations,
-        seed=seed,
-        deep=deep,
-        dry_run=bool(option("dry_run")),
-        reports_dir=reports_dir,
+        **common,
     )

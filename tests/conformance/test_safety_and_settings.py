@@ -7,6 +7,10 @@ any request, and the guard must refuse to sign one if shaping ever misses it.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,13 +21,15 @@ import schemathesis
 from conformance.jobs import AcceptedJob, JobTracker
 from conformance.redact import Redactor
 from conformance.safety import UnsafeRequestError, guard, shape
-from conformance.settings import Settings, SettingsError
+from conformance.settings import Settings, SettingsError, SuiteOptions
 from conformance.target import Target
 from cph._auth import TokenAuth
 from cph._credentials import TokenCredentials
 from cph._spec import load_spec
+from cph.settings import options
 
 PROJECT = "0123456789abcdef0123456789abcdef"
+ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")
 RESTART = "/v1/{project_id}/cloud-phone/servers/batch-restart"
 SCHEMA = schemathesis.openapi.from_dict(load_spec())
@@ -215,11 +221,12 @@ def test_allow_list_and_budget_options() -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"server_id": ["cph-server-1"]}, "32 hex"),
-        ({"rate_limit": "fast"}, "rate-limit"),
-        ({"phases": "smoke"}, "unknown phase"),
-        ({"max_examples": "0"}, "at least 1"),
-        ({"base_url": "cph.example.invalid"}, "http"),
+        ({"server_id": ["cph-server-1"]}, "^--server-id: .*32 hex"),
+        ({"rate_limit": "fast"}, "^--rate-limit: must look like 5/s"),
+        ({"phases": "smoke"}, "^--phases: unknown phase: smoke"),
+        ({"max_examples": "0"}, "^--max-examples: .*greater than or equal to 1"),
+        ({"max_examples": "many"}, "^--max-examples: .*valid integer.*'many'"),
+        ({"base_url": "cph.example.invalid"}, "^--base-url: must start with http"),
     ],
 )
 def test_bad_options_are_usage_errors(options: dict[str, Any], message: str) -> None:
@@ -231,3 +238,60 @@ def test_token_auth_header_is_what_the_target_signs_with() -> None:
     request = httpx.Request("GET", "https://cph.example.invalid/x")
     signed = next(target().auth.sync_auth_flow(request))
     assert signed.headers["X-Auth-Token"] == "MIItoken-value-123"
+
+
+def test_precedence_defaults_file_environment_command_line(tmp_path: Path) -> None:
+    file = tmp_path / "suite.toml"
+    file.write_text("max_examples = 3\nstateful_examples = 4\nseed = 5\njob_timeout = 6\n", encoding="utf-8")
+    env = {"CPH_CONFORMANCE_CONFIG": str(file), "CPH_CONFORMANCE_STATEFUL_EXAMPLES": "8", "CPH_CONFORMANCE_SEED": "9"}
+    chosen = settings({"seed": "10"}, **env)
+    assert chosen.phases == ("examples", "coverage", "fuzzing", "stateful")  # default
+    assert (chosen.budget.max_examples, chosen.budget.job_timeout) == (3, 6.0)  # file beats default
+    assert chosen.budget.stateful_examples == 8  # environment beats file
+    assert chosen.seed == 10  # command line beats environment
+    from_option = settings({"config": str(file)})  # --config names the file too
+    assert from_option.budget.max_examples == 3
+
+
+def test_secrets_from_a_file_stay_out_of_errors_and_reprs(tmp_path: Path) -> None:
+    file = tmp_path / "suite.yaml"
+    file.write_text("sk: file-secret-value\nak: 12\n", encoding="utf-8")
+    with pytest.raises(SettingsError) as caught:
+        settings({"config": str(file), "base_url": "https://cph.example.invalid", "project_id": PROJECT})
+    assert str(caught.value).startswith(f"{file}: ak: ")
+    assert "file-secret-value" not in str(caught.value)
+    file.write_text("ak: FILEAK\nsk: file-secret-value\n", encoding="utf-8")
+    chosen = settings({"config": str(file), "base_url": "https://cph.example.invalid", "project_id": PROJECT})
+    assert chosen.aksk is not None
+    assert chosen.aksk.sk == "file-secret-value"
+    assert "file-secret-value" not in repr(chosen)
+
+
+def test_secrets_have_no_command_line_option() -> None:
+    flags = {item.key: item.flag for item in options(SuiteOptions)}
+    assert flags["sk"] is None
+    assert flags["token"] is None
+    assert flags["security_token"] is None
+    assert flags["max_examples"] == "--max-examples"
+
+
+@pytest.mark.integration
+def test_a_bad_option_is_one_line_without_traceback(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CPH_", "HUAWEICLOUD_SDK_"))}
+    env["PYTHONPATH"] = os.pathsep.join(str(ROOT / part) for part in ("src", "generated", "."))
+    env["CPH_CONFORMANCE_SK"] = "secret-value-123"
+    result = subprocess.run(
+        [sys.executable, "-m", "conformance", "-p", "no:cacheprovider", "--max-examples", "abc"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR
+    output = (result.stdout + result.stderr).strip()
+    assert output == (
+        "ERROR: conformance: --max-examples: Input should be a valid integer, unable to parse string as an integer "
+        "(got 'abc')"
+    )
