@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -25,6 +27,7 @@ from cph_mock_testkit import (
     assert_error,
 )
 
+from cph._signing import authorization_header, canonical_request, format_sdk_date, signature, string_to_sign
 from cph.mock import FakeClock, MockApp
 
 SERVERS = f"/v1/{PRIMARY}/cloud-phone/servers"
@@ -209,3 +212,63 @@ def test_secrets_never_reach_the_logs(anonymous: Client, clock: FakeClock, caplo
     anonymous.get(SERVERS, auth=aksk(clock=clock))
     for secret in (SK, TEMP_SK, SECURITY_TOKEN, TOKEN, "wrong-secret-value", "bad-security-token", "MIIsecret"):
         assert secret not in caplog.text
+
+
+def hand_signed(
+    clock: FakeClock, names: list[str], body: bytes, payload: str, extra: dict[str, str] | None = None
+) -> httpx.Request:
+    """A restart request signed with the primary AK/SK over exactly ``names``, with ``payload`` as the payload hash."""
+    date = format_sdk_date(datetime.fromtimestamp(clock(), UTC))
+    headers = {"Host": "mock.test", "Content-Type": "application/json", "X-Sdk-Date": date, **(extra or {})}
+    canonical = canonical_request("POST", RESTART, "", {k.lower(): v for k, v in headers.items()}, names, payload)
+    authorization = authorization_header(AK, names, signature(SK, string_to_sign(date, canonical)))
+    return httpx.Request(
+        "POST", "http://mock.test" + RESTART, content=body, headers={**headers, "Authorization": authorization}
+    )
+
+
+def restart_body(server: str) -> bytes:
+    return b'{"server_ids": ["' + server.encode() + b'"]}'
+
+
+def test_an_unsigned_content_hash_cannot_swap_the_body(anonymous: Client, app: MockApp, clock: FakeClock) -> None:
+    """Issue 12: a request signed for one body, replayed with another body and an *unsigned* X-Sdk-Content-Sha256
+    holding the first body's hash, restarted the other servers."""
+    meant, swapped = app.state.server_ids(PRIMARY, status=5)[:2]
+    original = restart_body(meant)
+    request = signed(clock, "POST", RESTART, content=original, headers={"Content-Type": "application/json"})
+    assert "x-sdk-content-sha256" not in request.headers["Authorization"]
+    headers = {k: v for k, v in request.headers.items() if k != "content-length"}
+    headers["X-Sdk-Content-Sha256"] = hashlib.sha256(original).hexdigest()
+    forged = httpx.Request("POST", request.url, content=restart_body(swapped), headers=headers)
+    assert_error(anonymous.send(forged), 401, "APIGW.0301", SIGNATURE_FAIL)
+    assert app.state.restart_count(swapped) == 0
+    assert app.state.restart_count(meant) == 0
+
+
+def test_a_signed_content_hash_is_honoured(anonymous: Client, app: MockApp, clock: FakeClock) -> None:
+    server = app.state.server_ids(PRIMARY, status=5)[2]
+    names = ["content-type", "host", "x-sdk-content-sha256", "x-sdk-date"]
+    extra = {"X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD"}
+    request = hand_signed(clock, names, restart_body(server), "UNSIGNED-PAYLOAD", extra)
+    response = anonymous.send(request)
+    assert response.status_code == 200, response.text
+    assert app.state.restart_count(server) == 1
+
+
+@pytest.mark.parametrize(
+    "names",
+    [["content-type", "x-sdk-date"], ["content-type", "host"], ["x-sdk-date"]],
+    ids=["no-host", "no-date", "date-only"],
+)
+def test_a_signature_must_cover_host_and_date(
+    anonymous: Client, app: MockApp, clock: FakeClock, names: list[str]
+) -> None:
+    server = app.state.server_ids(PRIMARY, status=5)[3]
+    body = restart_body(server)
+    request = hand_signed(clock, names, body, hashlib.sha256(body).hexdigest())
+    error = assert_error(anonymous.send(request), 401, "APIGW.0301")
+    assert error["error_msg"].endswith("SignedHeaders must include host and x-sdk-date")
+    assert app.state.restart_count(server) == 0
+    correct = hand_signed(clock, ["content-type", "host", "x-sdk-date"], body, hashlib.sha256(body).hexdigest())
+    assert anonymous.send(correct).status_code == 200

@@ -2,8 +2,9 @@
 
 Why it is strict: the mock is how the client and the conformance suite find signing bugs before they meet the real
 gateway. So it recomputes the ``SDK-HMAC-SHA256`` signature with :mod:`cph._signing` (the one implementation the
-client also uses) over exactly the headers the request names in ``SignedHeaders``, refuses an ``X-Sdk-Date`` more
-than 15 minutes from its clock, requires the ``X-Security-Token`` of temporary credentials, and locks an AK for 5
+client also uses) over exactly the headers the request names in ``SignedHeaders`` (which must include ``host`` and
+``x-sdk-date``; an ``X-Sdk-Content-Sha256`` counts only when signed), refuses an ``X-Sdk-Date`` more than 15 minutes
+from its clock, requires the ``X-Security-Token`` of temporary credentials, and locks an AK for 5
 minutes once it has failed more than 5 times in a row — all as 401 ``APIGW.0301`` with the gateway's detail after a
 colon (``Incorrect IAM authentication information: verify aksk signature fail``). Tokens: unknown → 401
 ``APIGW.0301``, expired → 401 ``APIGW.0307``. A credential the IAM policy does not allow → 403 ``APIGW.0302``.
@@ -35,6 +36,7 @@ from cph.mock._config import AkSkCredential, MockConfig, TokenCredential
 from cph.mock._responses import ErrorReply
 
 _CONTENT_SHA256 = "x-sdk-content-sha256"
+_MUST_BE_SIGNED = frozenset({"host", "x-sdk-date"})
 UNAUTHENTICATED = "APIGW.0301"
 TOKEN_EXPIRED = "APIGW.0307"  # noqa: S105 - an error code, not a password
 NOT_AUTHORIZED = "APIGW.0302"
@@ -163,6 +165,11 @@ class Gateway:
         now: float,
     ) -> str | None:
         """``None`` if the request is correctly signed and fresh, else the detail to answer with."""
+        signed = frozenset(name.lower() for name in signed_headers)
+        if not _MUST_BE_SIGNED.issubset(signed):
+            # Decision (ours): a signature that does not cover where and when the request goes could be replayed
+            # against another host or at any time; the SDK always signs both.
+            return f"{DETAIL_BAD_SIGNATURE}, SignedHeaders must include host and x-sdk-date"
         sdk_date = headers.get("x-sdk-date")
         if sdk_date is None:
             return f"{DETAIL_BAD_SIGNATURE}, x-sdk-date not found"
@@ -183,8 +190,9 @@ class Gateway:
                 query_string,
                 headers,
                 signed_headers,
-                # Passing only the header payload_hash looks at saves it a case-insensitive scan of all headers.
-                payload_hash(body, {} if _CONTENT_SHA256 not in headers else headers),
+                # A declared body hash counts only if it is signed itself: an unsigned one would let anyone swap the
+                # body under a valid signature. (Passing {} also spares payload_hash a scan of all headers.)
+                payload_hash(body, headers if _CONTENT_SHA256 in signed and _CONTENT_SHA256 in headers else {}),
             )
         except SigningError:
             return DETAIL_BAD_SIGNATURE
