@@ -39,6 +39,7 @@ VECTORS: list[dict[str, Any]] = json.loads(KIT.read_text(encoding="utf-8"))["vec
 COMPARED = ("canonical_request", "string_to_sign", "authorization", "headers_after_signing")
 SDK_SIGNED_HEADERS = "content-type;host;user-agent;x-project-id;x-sdk-date"
 SECURITY_TOKEN = "temporary-security-token-0123456789"
+TEMPORARY_AK, TEMPORARY_SK = "AKTEMPORARY0123", "temporary-secret-key-0123456789"
 # Variables the program reads: cleared from the inherited environment so a developer's settings never leak in.
 PROGRAM_ENV = (
     "CPH_ENDPOINT",
@@ -95,7 +96,7 @@ def mock() -> Iterator[MockServer]:
         job_duration=0.3,
         failure_rate=0.3,
         validate_responses=True,
-        security_token=SECURITY_TOKEN,
+        credentials=[{}, {"ak": TEMPORARY_AK, "sk": TEMPORARY_SK, "security_token": SECURITY_TOKEN}],
     )
     with MockServer(config) as server:
         yield server
@@ -120,11 +121,13 @@ def program_env(url: str, project_id: str, auth: dict[str, str]) -> dict[str, st
 
 
 def credentials(mock: MockServer, kind: str) -> dict[str, str]:
-    """The environment for ``kind``: temporary AK/SK (the mock's primary AK/SK has a security token) or a token."""
+    """The environment for ``kind``: the primary AK/SK, the temporary AK/SK (with its security token) or a token."""
     if kind == "aksk":
+        return {"HUAWEICLOUD_SDK_AK": mock.config.ak, "HUAWEICLOUD_SDK_SK": mock.config.sk}
+    if kind == "temporary-aksk":
         return {
-            "HUAWEICLOUD_SDK_AK": mock.config.ak,
-            "HUAWEICLOUD_SDK_SK": mock.config.sk,
+            "HUAWEICLOUD_SDK_AK": TEMPORARY_AK,
+            "HUAWEICLOUD_SDK_SK": TEMPORARY_SK,
             "HUAWEICLOUD_SDK_SECURITY_TOKEN": SECURITY_TOKEN,
         }
     return {"CPH_AUTH_TOKEN": mock.config.token}
@@ -139,7 +142,7 @@ def run_program(program: Path, env: dict[str, str], *args: str) -> subprocess.Co
 def run(program: Path, mock: MockServer, *args: str, auth: dict[str, str]) -> tuple[int, dict[str, Any]]:
     result = run_program(program, program_env(mock.url, mock.config.project_id, auth), *args)
     assert result.stderr == "", result.stderr
-    for secret in (mock.config.sk, SECURITY_TOKEN, mock.config.token):
+    for secret in (mock.config.sk, TEMPORARY_SK, SECURITY_TOKEN, mock.config.token):
         assert secret not in result.stdout
     try:
         summary: dict[str, Any] = json.loads(result.stdout)
@@ -176,7 +179,7 @@ def assert_complete(summary: dict[str, Any], requested: list[str], mock: MockSer
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("auth", ["aksk", "token"])
+@pytest.mark.parametrize("auth", ["aksk", "temporary-aksk", "token"])
 def test_restart_given_servers(program: Path, mock: MockServer, auth: str) -> None:
     normal = mock.state.server_ids(status=NORMAL)
     frozen = normal[3]
@@ -206,7 +209,7 @@ def test_without_ids_nothing_is_restarted(program: Path, mock: MockServer) -> No
 @pytest.mark.integration
 def test_list_is_a_signed_read(program: Path, mock: MockServer) -> None:
     """``--list`` signs a GET with a query (``limit``, ``offset``, ``status``); the mock verifies it; no restart."""
-    code, listed = run(program, mock, "--list", auth=credentials(mock, "aksk"))
+    code, listed = run(program, mock, "--list", auth=credentials(mock, "temporary-aksk"))
 
     assert code == 0, listed
     assert listed == {"server_ids": mock.state.server_ids(status=NORMAL), "error": None}
@@ -238,9 +241,17 @@ def test_request_error_is_reported(program: Path, mock: MockServer, auth: dict[s
 
 
 @pytest.mark.integration
-def test_wrong_secret_key_is_refused(program: Path, mock: MockServer) -> None:
+@pytest.mark.parametrize(
+    ("kind", "change"),
+    [
+        ("aksk", {"HUAWEICLOUD_SDK_SK": "x"}),
+        ("temporary-aksk", {"HUAWEICLOUD_SDK_SECURITY_TOKEN": "not-the-security-token"}),
+    ],
+    ids=["wrong-sk", "wrong-security-token"],
+)
+def test_wrong_secret_is_refused(program: Path, mock: MockServer, kind: str, change: dict[str, str]) -> None:
     server_id = mock.state.server_ids(status=NORMAL)[0]
-    auth = {**credentials(mock, "aksk"), "HUAWEICLOUD_SDK_SK": mock.config.sk + "x"}
+    auth = {**credentials(mock, kind), **change}
 
     code, summary = run(program, mock, server_id, auth=auth)
 

@@ -14,11 +14,11 @@ import type { Middleware } from "openapi-fetch";
 import { sign, type Headers } from "./signing.js";
 
 export const USER_AGENT = `cph-openapi-typescript/1.0 node/${process.versions.node}`;
-const REDACTED = "***";
+const REDACTED = "****";
 
-/** An access key shown with its middle masked, as the Python runtime does (`AKEX…MPLE`). */
+/** An access key as the Python runtime shows it: the first four characters, then `****` (only `****` if short). */
 export function maskAccessKey(ak: string): string {
-  return ak.length <= 8 ? REDACTED : `${ak.slice(0, 4)}…${ak.slice(-4)}`;
+  return ak.length >= 8 ? `${ak.slice(0, 4)}****` : "****";
 }
 
 /** AK/SK (optionally temporary, with a security token). Printing or serialising it never shows a secret. */
