@@ -83,7 +83,7 @@ class SuiteOptions(CphSettings):
     auth: Literal["auto", "aksk", "token"] = option(
         "auto", help="auth mode: aksk, token, or auto (AK/SK when an AK is set, else token)"
     )
-    ak: str | None = option(None, env=(ENV_PREFIX + "AK", ENV_AK), cli=False, help="access key (environment only)")
+    ak: str | None = option(None, env=(ENV_PREFIX + "AK", ENV_AK), cli=False, help="access key")
     sk: SecretStr | None = option(None, env=(ENV_PREFIX + "SK", ENV_SK), cli=False, help="secret key")
     security_token: SecretStr | None = option(
         None,
@@ -109,7 +109,10 @@ class SuiteOptions(CphSettings):
         None, ge=1, help="generated examples per operation", shown_default="5 on an endpoint, 100 on the mock"
     )
     stateful_examples: int | None = option(
-        None, ge=0, help="stateful scenarios (sequences of linked calls); 0 = none", shown_default="5 / 50"
+        None,
+        ge=0,
+        help="stateful scenarios (sequences of linked calls); 0 = none",
+        shown_default="5 on an endpoint, 50 on the mock",
     )
     phases: Annotated[tuple[str, ...], NoDecode] = option(PHASES, help=f"comma-separated subset of {','.join(PHASES)}")
     operations: Annotated[tuple[str, ...], NoDecode] = option(

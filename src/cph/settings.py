@@ -176,7 +176,9 @@ class Option:
         return {int: "INTEGER", float: "NUMBER", Path: "PATH", bool: "BOOLEAN"}.get(inner, "TEXT")
 
 
-def options(model: type[BaseModel], *, _path: tuple[str, ...] = (), _env: str = "", _flag: str = "") -> list[Option]:
+def options(
+    model: type[BaseModel], *, _path: tuple[str, ...] = (), _env: str = "", _flag: str = "", _panel: str | None = None
+) -> list[Option]:
     """Every option of ``model`` in declaration order, sections expanded."""
     prefix = _env or str(model.model_config.get("env_prefix", ""))
     out: list[Option] = []
@@ -189,7 +191,10 @@ def options(model: type[BaseModel], *, _path: tuple[str, ...] = (), _env: str = 
         section = extra.get("section")
         nested = _unwrap_optional(field.annotation)
         if section is not None and isinstance(nested, type) and issubclass(nested, BaseModel):
-            out += options(nested, _path=(*_path, name), _env=env[0] + "__", _flag=str(section) if cli else "")
+            panel = str(extra["panel"]) if "panel" in extra else _panel
+            out += options(
+                nested, _path=(*_path, name), _env=env[0] + "__", _flag=str(section) if cli else "", _panel=panel
+            )
             continue
         default = field.get_default(call_default_factory=True)
         shown = extra.get("shown_default")
@@ -202,7 +207,7 @@ def options(model: type[BaseModel], *, _path: tuple[str, ...] = (), _env: str = 
                 annotation=field.annotation,
                 default=default,
                 shown_default=str(shown) if shown is not None else _show(default),
-                panel=str(extra["panel"]) if "panel" in extra else None,
+                panel=str(extra["panel"]) if "panel" in extra else _panel,
             )
         )
     return out

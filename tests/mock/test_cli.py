@@ -16,7 +16,8 @@ from click.testing import CliRunner
 
 import cph.cli._mock as cli_mock
 from cph.cli import app
-from cph.mock import MockConfig
+from cph.mock import MockConfig, MockSettings
+from cph.settings import help_text, options
 
 runner = CliRunner()
 COMMAND = typer.main.get_group(app)  # a group even while ``mock`` is the only registered command
@@ -134,4 +135,57 @@ def test_max_jobs_reaches_the_config(no_serving: list[MockConfig]) -> None:
     assert no_serving[0].max_jobs == 500
     refused = runner.invoke(COMMAND, ["mock", "--port", "0", "--max-jobs", "0"])
     assert refused.exit_code != 0
-    assert "max_jobs" in refused.output
+    assert "--max-jobs" in refused.output
+
+
+def _cph(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CPH_MOCK_")}
+    clean["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT / "generated")])
+    return subprocess.run(
+        [sys.executable, "-m", "cph.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "line"),
+    [
+        (
+            ["--fleet-size", "abc"],
+            {},
+            "--fleet-size: Input should be a valid integer, unable to parse string as an integer (got 'abc')",
+        ),
+        (["--fault-500", "1.5"], {}, "--fault-500: Input should be less than or equal to 1 (got '1.5')"),
+        (["--log-level", "loud"], {}, "--log-level: Input should be 'critical', 'error', 'warning', 'info', 'debug'"),
+        ([], {"CPH_MOCK_PORT": "http"}, "CPH_MOCK_PORT: Input should be a valid integer"),
+        ([], {"CPH_MOCK_TOKEN": "secret with spaces"}, "CPH_MOCK_TOKEN: must be printable ASCII without spaces"),
+        (["--config", "missing.toml"], {}, "cannot read config file missing.toml"),
+    ],
+)
+def test_a_bad_value_is_one_line_naming_the_option(args: list[str], env: dict[str, str], line: str) -> None:
+    port = [] if "CPH_MOCK_PORT" in env else ["--port", "0"]  # a valid flag would beat the variable
+    result = _cph("mock", *port, *args, **env)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"Invalid mock configuration: {line}")
+    assert result.stderr.count("\n") == 1
+    assert "secret with spaces" not in result.stderr
+
+
+def test_help_comes_from_the_declaration() -> None:
+    result = runner.invoke(COMMAND, ["mock", "--help"], env={"COLUMNS": "400", "NO_COLOR": "1", "TERM": "dumb"})
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    flagged = [item for item in options(MockSettings) if item.flag]
+    assert len(flagged) > 25
+    for item in flagged:
+        assert item.flag in text
+        assert help_text(item) in text
+    for item in options(MockSettings):
+        if item.secret:
+            assert item.flag is None  # secrets only from the environment or the file
+    assert "--sk" not in text.replace("--sk-", "")

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from cph._spec import load_spec
-from cph.mock import ENV_VARS, ConfigError, FaultConfig, MockConfig, load_config
+from cph.mock import ENV_VARS, ConfigError, FaultConfig, MockConfig, MockSettings, load_config
 from cph.mock._config import DEFAULT_MAX_JOBS
+from cph.settings import options
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
@@ -130,8 +131,13 @@ def test_every_documented_env_var_is_read() -> None:
         "CPH_MOCK_RATE_LIMIT": "7",
         "CPH_MOCK_MAX_BODY_BYTES": "1000",
         "CPH_MOCK_MAX_JOBS": "500",
+        "CPH_MOCK_VALIDATE_RESPONSES": "true",
+        "CPH_MOCK_FAULTS__LATENCY": "0.25",
+        "CPH_MOCK_FAULTS__OPERATIONS": "ShowJob,ListJobs",
+        "CPH_MOCK_THROTTLE__BURST": "9",
+        "CPH_MOCK_GATEWAY__LOCKOUT_THRESHOLD": "2",
     }
-    assert set(env) | {"CPH_MOCK_CONFIG"} == set(ENV_VARS)
+    assert set(env) | {"CPH_MOCK_CONFIG"} <= set(ENV_VARS)
     config = load_config(env=env)
     assert config.project_id == "a" * 32
     assert config.credential.project_id == "a" * 32
@@ -143,7 +149,59 @@ def test_every_documented_env_var_is_read() -> None:
     )
     assert (config.seed, config.projects[0].fleet_size, config.job_duration) == (11, 4, 0.0)
     assert (config.failure_rate, config.throttle.rate, config.max_body_bytes) == (0.5, 7.0, 1000)
-    assert config.max_jobs == 500
+    assert (config.max_jobs, config.validate_responses) == (500, True)
+    assert (config.faults.latency, config.faults.operations) == (0.25, ("ShowJob", "ListJobs"))
+    assert (config.throttle.burst, config.gateway.lockout_threshold) == (9, 2)
+
+
+def test_the_declaration_lists_every_variable_once() -> None:
+    """ENV_VARS is derived from MockSettings: each option has its variable and its help, none twice."""
+    variables = [item.env[0] for item in options(MockSettings)]
+    assert len(variables) == len(set(variables))
+    assert all(name.startswith("CPH_MOCK_") for name in variables)
+    assert set(ENV_VARS) == {"CPH_MOCK_CONFIG", *variables}
+    assert all(ENV_VARS[name] for name in ENV_VARS)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CPH_MOCK_FLEET_SIZE": "abc"}, "^CPH_MOCK_FLEET_SIZE: Input should be a valid integer.*'abc'"),
+        ({"CPH_MOCK_FAULTS__ERROR_502_RATE": "2"}, "^CPH_MOCK_FAULTS__ERROR_502_RATE: .*less than or equal to 1"),
+        ({"CPH_MOCK_VALIDATE_RESPONSES": "maybe"}, "^CPH_MOCK_VALIDATE_RESPONSES: Input should be a valid boolean"),
+        ({"CPH_MOCK_FAULTS": "{not json"}, "^CPH_MOCK_FAULTS: not valid JSON"),
+    ],
+)
+def test_a_bad_variable_is_named(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(env=env)
+
+
+def test_a_bad_file_value_names_the_file_and_key(tmp_path: Path) -> None:
+    file = tmp_path / "mock.toml"
+    file.write_text("[faults]\nerror_500_rate = 1.5\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(file, env={})
+    assert str(caught.value) == f"{file}: faults.error_500_rate: Input should be less than or equal to 1 (got 1.5)"
+
+
+@pytest.mark.parametrize("variable", ["CPH_MOCK_TOKEN", "CPH_MOCK_SECURITY_TOKEN"])
+def test_a_bad_secret_is_named_but_never_shown(variable: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(env={variable: "has secret spaces"})
+    assert str(caught.value) == f"{variable}: must be printable ASCII without spaces"
+
+
+def test_an_empty_secret_key_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"^sk: a secret key must not be empty$"):
+        load_config(env={}, sk="")
+
+
+def test_settings_never_show_secrets() -> None:
+    settings = MockSettings(sk="settings-secret", token="settings-token", ak="SETAK")
+    assert "settings-secret" not in repr(settings) + str(settings)
+    assert "settings-token" not in repr(settings) + str(settings)
+    assert "SETAK" in repr(settings)
 
 
 def test_options_accept_dataclasses() -> None:
@@ -156,8 +214,8 @@ def test_options_accept_dataclasses() -> None:
     [
         ({"project_id": "not-hex"}, "32 lower-case hex"),
         ({"faults": {"error_500_rate": 0.6, "error_504_rate": 0.6}}, "add up to"),
-        ({"faults": {"error_500_rate": 1.5}}, "between 0 and 1"),
-        ({"faults": {"unknown": 1}}, "unknown keys"),
+        ({"faults": {"error_500_rate": 1.5}}, r"^faults\.error_500_rate: Input should be less than or equal to 1"),
+        ({"faults": {"unknown": 1}}, r"^faults\.unknown: unknown option"),
         ({"failure_rate": 2}, "failure_rate"),
         ({"job_duration": -1}, "job_duration"),
         ({"fleet_size": "many"}, "integer"),
@@ -165,7 +223,7 @@ def test_options_accept_dataclasses() -> None:
         ({"credentials": [{}, {"ak": "X", "sk": "Y", "project_id": "b" * 32}]}, "unknown project"),
         ({"credentials": [{}, {"ak": "X"}]}, "needs ak and sk"),
         ({"ak": "has space"}, "access key"),
-        ({"bogus": 1}, "unknown config keys"),
+        ({"bogus": 1}, "^bogus: unknown option"),
         ({"throttle": {"rate": -1}}, "throttle.rate"),
         ({"max_body_bytes": 0}, "max_body_bytes"),
         ({"max_jobs": 0}, "max_jobs"),

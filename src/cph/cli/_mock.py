@@ -8,49 +8,15 @@ script needs all of them to call it. They are random unless set (``--config`` fi
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from cph.cli import app
-from cph.mock import ConfigError, FaultKind, MockConfig, create_app
+from cph.mock import FaultKind, MockConfig, MockSettings, create_app
 from cph.mock._server import bind_socket, is_loopback, serve, url_for
-
-_FAULTS = "Fault injection (opt-in; rates are per request, 0..1)"
-
-_FAULT_OPTIONS = {
-    "fault_latency": "latency",
-    "fault_latency_jitter": "latency_jitter",
-    "fault_500": "error_500_rate",
-    "fault_502": "error_502_rate",
-    "fault_503": "error_503_rate",
-    "fault_504": "error_504_rate",
-    "fault_429": "throttle_429_rate",
-    "fault_429_burst": "throttle_429_burst",
-    "fault_drop_before": "drop_before_rate",
-    "fault_drop_after": "drop_after_rate",
-    "fault_unknown_applied": "unknown_outcome_applied",
-    "fault_seed": "seed",
-}
-
-
-def build_config(config_file: Path | None, options: dict[str, Any], fault_options: dict[str, Any]) -> MockConfig:
-    """The mock's config: file, then ``CPH_MOCK_*`` variables, then the command line (``None`` = not given)."""
-    config = MockConfig.load(config_file, env=os.environ, **options)
-    overrides: dict[str, Any] = {
-        _FAULT_OPTIONS[name]: value
-        for name, value in fault_options.items()
-        if name in _FAULT_OPTIONS and value is not None
-    }
-    operations = fault_options.get("fault_operation")
-    if operations:
-        overrides["operations"] = tuple(operations)
-    if overrides:
-        config = dataclasses.replace(config, faults=dataclasses.replace(config.faults, **overrides))
-    return config
+from cph.settings import SettingsError, load, typer_options
 
 
 def describe(config: MockConfig, url: str) -> str:
@@ -96,110 +62,37 @@ def describe(config: MockConfig, url: str) -> str:
 
 
 @app.command("mock")
-def mock_command(  # noqa: PLR0917 - typer maps each option to a parameter
-    host: Annotated[str, typer.Option(help="Address to listen on (loopback unless --allow-remote).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 8080,
+@typer_options(MockSettings, panel="Mock (each option also from its CPH_MOCK_* variable or the --config file)")
+def mock_command(
+    settings: dict[str, Any],
     config_file: Annotated[
-        Path | None,
-        typer.Option("--config", help="TOML, YAML or JSON config file (default: $CPH_MOCK_CONFIG).", dir_okay=False),
+        str | None,
+        typer.Option(
+            "--config",
+            metavar="PATH",
+            help="TOML, YAML or JSON file of these options (keys as in the README; env: CPH_MOCK_CONFIG).",
+        ),
     ] = None,
-    fleet_size: Annotated[int | None, typer.Option(help="Servers in the primary project.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed of the fleet, job outcomes and faults.")] = None,
-    job_duration: Annotated[float | None, typer.Option(help="Seconds a restart job runs (0 allowed).")] = None,
-    failure_rate: Annotated[float | None, typer.Option(help="Share of restart jobs that fail (0..1).")] = None,
-    rate_limit: Annotated[float | None, typer.Option(help="Requests/s per credential; 0 = no throttling.")] = None,
-    max_body_bytes: Annotated[int | None, typer.Option(help="Largest accepted body (default 12 MiB).")] = None,
-    max_jobs: Annotated[
-        int | None, typer.Option(help="Jobs kept per project; the oldest finished requests' jobs are forgotten.")
-    ] = None,
-    validate_responses: Annotated[
-        bool | None, typer.Option(help="Check every response against the spec (slower).")
-    ] = None,
-    fault_latency: Annotated[float | None, typer.Option(help="Seconds added.", rich_help_panel=_FAULTS)] = None,
-    fault_latency_jitter: Annotated[
-        float | None, typer.Option(help="Up to this many more seconds.", rich_help_panel=_FAULTS)
-    ] = None,
-    fault_500: Annotated[
-        float | None, typer.Option(help="500 APIGW.0601 (unknown outcome).", rich_help_panel=_FAULTS)
-    ] = None,
-    fault_502: Annotated[
-        float | None, typer.Option(help="502 Backend unavailable (not applied).", rich_help_panel=_FAULTS)
-    ] = None,
-    fault_503: Annotated[
-        float | None, typer.Option(help="503 APIGW.0613 (not applied).", rich_help_panel=_FAULTS)
-    ] = None,
-    fault_504: Annotated[
-        float | None, typer.Option(help="504 Backend timeout (unknown outcome).", rich_help_panel=_FAULTS)
-    ] = None,
-    fault_429: Annotated[
-        float | None, typer.Option(help="Start a burst of 429 APIGW.0308 (not applied).", rich_help_panel=_FAULTS)
-    ] = None,
-    fault_429_burst: Annotated[
-        int | None, typer.Option(help="Requests per 429 burst.", rich_help_panel=_FAULTS)
-    ] = None,
-    fault_drop_before: Annotated[
-        float | None, typer.Option(help="Close the connection, not applied.", rich_help_panel=_FAULTS)
-    ] = None,
-    fault_drop_after: Annotated[
-        float | None, typer.Option(help="Apply, then close the connection.", rich_help_panel=_FAULTS)
-    ] = None,
-    fault_unknown_applied: Annotated[
-        float | None,
-        typer.Option(help="Probability that a 500/504 fault was applied (default 1).", rich_help_panel=_FAULTS),
-    ] = None,
-    fault_operation: Annotated[
-        list[str] | None,
-        typer.Option(help="Only fault this operationId (repeatable; default all).", rich_help_panel=_FAULTS),
-    ] = None,
-    fault_seed: Annotated[
-        int | None, typer.Option(help="Seed of the faults (default: --seed).", rich_help_panel=_FAULTS)
-    ] = None,
-    allow_remote: Annotated[
-        bool, typer.Option(help="Allow a non-loopback --host (the mock accepts its printed credentials).")
-    ] = False,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
 ) -> None:
     """Run the mock CPH endpoint (restart, jobs, servers behind a simulated API gateway) until Ctrl-C."""
-    if not is_loopback(host) and not allow_remote:
-        typer.echo(f"Refusing to listen on non-loopback address {host}; pass --allow-remote to do so.", err=True)
-        raise typer.Exit(2)
-    options = {
-        "fleet_size": fleet_size,
-        "seed": seed,
-        "job_duration": job_duration,
-        "failure_rate": failure_rate,
-        "rate_limit": rate_limit,
-        "max_body_bytes": max_body_bytes,
-        "max_jobs": max_jobs,
-        "validate_responses": validate_responses,
-    }
-    fault_options = {
-        "fault_latency": fault_latency,
-        "fault_latency_jitter": fault_latency_jitter,
-        "fault_500": fault_500,
-        "fault_502": fault_502,
-        "fault_503": fault_503,
-        "fault_504": fault_504,
-        "fault_429": fault_429,
-        "fault_429_burst": fault_429_burst,
-        "fault_drop_before": fault_drop_before,
-        "fault_drop_after": fault_drop_after,
-        "fault_unknown_applied": fault_unknown_applied,
-        "fault_operation": fault_operation,
-        "fault_seed": fault_seed,
-    }
     try:
-        config = build_config(config_file, options, fault_options)
+        options = load(MockSettings, given=settings, from_command_line=True, env=os.environ, file=config_file)
+        config = options.to_config()
         mock_app = create_app(config)
-    except (ConfigError, ValueError) as exc:
+    except (SettingsError, ValueError) as exc:
         typer.echo(f"Invalid mock configuration: {exc}", err=True)
         raise typer.Exit(2) from None
+    if not is_loopback(options.host) and not options.allow_remote:
+        typer.echo(
+            f"Refusing to listen on non-loopback address {options.host}; pass --allow-remote to do so.", err=True
+        )
+        raise typer.Exit(2)
     try:
-        sock = bind_socket(host, port)
+        sock = bind_socket(options.host, options.port)
     except OSError as exc:
-        typer.echo(f"Cannot listen on {host}:{port}: {exc.strerror}", err=True)
+        typer.echo(f"Cannot listen on {options.host}:{options.port}: {exc.strerror}", err=True)
         raise typer.Exit(1) from None
     typer.echo(describe(config, url_for(sock)))
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled once shut down
-        serve(mock_app, sock, log_level=log_level)
+        serve(mock_app, sock, log_level=options.log_level)
     typer.echo("Mock stopped.")
