@@ -141,7 +141,7 @@ def test_fixture_options_environment_and_errors(tmp_path: Path) -> None:
     out = result.stdout
     assert re.search(r"^ERROR test_behaviour.py::test_a_misspelt_option", out, re.MULTILINE), out
     assert re.search(r"^8 passed, 1 error in ", out, re.MULTILINE), out
-    assert "@pytest.mark.cph_mock: unknown config keys: flee_size" in out
+    assert "@pytest.mark.cph_mock: flee_size: unknown option" in out
     assert "Traceback" not in out
     assert "During handling" not in out
 
