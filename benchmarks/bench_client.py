@@ -27,8 +27,7 @@ from benchmarks._harness import (
     mock_env,
 )
 from benchmarks.bench_mock import server_ids
-from cph import AkSkCredentials, AsyncCphClient, CphClient
-from cph._auth import AkSkAuth
+from cph import AkSkAuth, AkSkCredentials, AsyncCphClient, CphClient
 
 PATH = f"/v1/{MOCK_PROJECT}/cloud-phone/servers/batch-restart"
 

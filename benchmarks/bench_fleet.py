@@ -17,8 +17,7 @@ import httpx
 
 from benchmarks._harness import MOCK_AK, MOCK_PROJECT, MOCK_SK, Stats, background, free_port, mock_command, mock_env
 from benchmarks.bench_mock import server_ids
-from cph import AkSkCredentials, CphClient
-from cph._auth import AkSkAuth
+from cph import AkSkAuth, AkSkCredentials, CphClient
 
 CONCURRENCY = 8
 CREDENTIALS = AkSkCredentials(MOCK_AK, MOCK_SK, MOCK_PROJECT)

@@ -24,8 +24,7 @@ from benchmarks._harness import (
     mock_command,
     mock_env,
 )
-from cph._auth import AkSkAuth
-from cph._credentials import AkSkCredentials
+from cph import AkSkAuth, AkSkCredentials
 
 PATH = f"/v1/{MOCK_PROJECT}/cloud-phone/servers/batch-restart"
 

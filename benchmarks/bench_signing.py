@@ -12,8 +12,7 @@ from datetime import UTC, datetime
 import httpx
 
 from benchmarks._harness import MOCK_AK, MOCK_PROJECT, MOCK_SK, Stats, repeat
-from cph._auth import AkSkAuth
-from cph._credentials import AkSkCredentials
+from cph import AkSkAuth, AkSkCredentials
 
 URL = f"https://cph.cn-east-3.myhuaweicloud.com/v1/{MOCK_PROJECT}/cloud-phone/servers/batch-restart"
 BODY = json.dumps({"server_ids": ["1234567b8bab40ffb711234cb80d0234"]})

@@ -26,7 +26,6 @@ from benchmarks.bench_mock import server_ids
 _LAYERS: tuple[tuple[str, str], ...] = (  # by module path, so a checkout and an installed package read the same
     ("/cph_api/", "generated client (cph_api)"),
     ("<attrs generated methods cph_api.", "generated client (cph_api)"),
-    ("/cph/_transport", "ours: transport"),
     ("/cph/_auth", "ours: signing"),
     ("/cph/_signing", "ours: signing"),
     ("/cph/", "ours: façade, results"),

@@ -8,6 +8,7 @@ import json
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -58,10 +59,14 @@ class FakeJob:
     request_id: str
     polls_left: int
     succeeds: bool = True
+    begin: datetime = field(default_factory=lambda: datetime.now(UTC))
+    end: datetime | None = None
 
     def status(self) -> int:
         if self.polls_left > 0:
             return 1
+        if self.end is None:
+            self.end = datetime.now(UTC)  # real times: the client learns how long restarts take from them
         return 2 if self.succeeds else -1
 
     def as_list_item(self) -> dict[str, Any]:
@@ -70,8 +75,8 @@ class FakeJob:
             "job_id": self.job_id,
             "server_id": self.server_id,
             "phone_id": "",
-            "begin_time": "2026-11-26T12:00:00Z",
-            "end_time": "" if status == 1 else "2026-11-26T12:00:40Z",
+            "begin_time": f"{self.begin:%Y-%m-%dT%H:%M:%S.%fZ}",
+            "end_time": "" if self.end is None else f"{self.end:%Y-%m-%dT%H:%M:%S.%fZ}",
             "status": status,
             "error_code": "CPS.0003" if status == -1 else "",
             "error_msg": "Service internal error." if status == -1 else "",

@@ -18,6 +18,7 @@ from cph._batching import (
     max_batch_size,
     page_size,
     plan_ids,
+    throttle_limit,
 )
 
 SPEC = load_spec()
@@ -77,7 +78,7 @@ def test_rate_limiter_spaces_slots_evenly() -> None:
     now[0] = 102.0  # idle: no credit is saved up, the next slot is now
     assert limiter.reserve() == 0.0
     assert limiter.reserve() == 0.25
-    assert repr(limiter) == "RateLimiter(rate=4.0)"
+    assert repr(limiter) == "RateLimiter(rate=4.0, fixed)"
     with pytest.raises(ValueError, match="positive"):
         RateLimiter(0)
 
@@ -99,3 +100,76 @@ def test_rate_limiter_is_thread_safe() -> None:
     for thread in threads:
         thread.join()
     assert sorted(round(d * 1000) for d in delays) == list(range(400))
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_adaptive_limiter_is_unpaced_until_throttled_then_backs_off_and_recovers() -> None:
+    clock = Clock()
+    limiter = RateLimiter(adaptive=True, clock=clock)
+    assert limiter.rate is None
+    assert [limiter.reserve() for _ in range(5)] == [0.0] * 5
+    for _ in range(10):  # the gateway let 10 through in the last second...
+        clock.now += 0.1
+        limiter.answered()
+    limiter.throttled(sent_at=clock.now)  # ...then said 429
+    cut = limiter.rate
+    assert cut is not None
+    assert cut == pytest.approx(RateLimiter.BETA * 10 / 0.9, rel=0.01)  # multiplicative back-off from what got through
+    limiter.throttled(sent_at=clock.now - 0.01)  # sent before the cut: already reacted to
+    assert limiter.rate == pytest.approx(cut)
+    clock.now += 1.0
+    one_second = limiter.rate
+    clock.now += 1.0
+    two_seconds = limiter.rate
+    clock.now += 3.0
+    later = limiter.rate
+    assert one_second is not None
+    assert two_seconds is not None
+    assert later is not None
+    assert cut < one_second < two_seconds <= 11.2  # back to what got through within ~2 s (CUBIC's K)...
+    assert later > 11.2  # ...then probing above it, slowly
+    assert limiter.throttles == 2
+
+
+def test_a_limit_named_by_the_gateway_is_kept_and_never_probed_above() -> None:
+    clock = Clock()
+    limiter = RateLimiter(adaptive=True, clock=clock)
+    limiter.throttled(sent_at=0.0, limit=throttle_limit("over: policy user over ratelimit,limit:5,time:1 second"))
+    clock.now = 100.0
+    assert limiter.rate == pytest.approx(5 * RateLimiter.MARGIN)
+    assert [round(limiter.reserve(), 3) for _ in range(3)] == [0.0, round(1 / 4.85, 3), round(2 / 4.85, 3)]
+
+
+def test_an_explicit_rate_caps_the_adaptive_one_and_retry_after_pauses_everything() -> None:
+    clock = Clock()
+    limiter = RateLimiter(2.0, adaptive=True, clock=clock)
+    assert limiter.rate == 2.0
+    limiter.throttled(sent_at=0.0, retry_after=3.0)
+    assert limiter.reserve() >= 3.0
+    assert RateLimiter(2.0).rate == 2.0
+    with pytest.raises(ValueError, match="needs a rate"):
+        RateLimiter()
+
+
+@pytest.mark.parametrize(
+    ("message", "limit"),
+    [
+        ("The throttling threshold has been reached: policy user over ratelimit,limit:5,time:1 second", 5.0),
+        ("The throttling threshold has been reached: policy user over ratelimit,limit:100,time:1 minute", 100 / 60),
+        ("The throttling threshold has been reached: policy ip over ratelimit,limit:5,time:5 second", 1.0),
+        ("The throttling threshold has been reached: policy api over ratelimit,limit:2000,time:1 minute", None),
+        ("The throttling threshold has been reached.", None),
+        (None, None),
+        ("policy user over ratelimit,limit:0,time:1 second", None),
+        ("policy user over ratelimit,limit:5,time:1 fortnight", None),
+    ],
+)
+def test_the_gateway_message_names_this_callers_limit(message: str | None, limit: float | None) -> None:
+    assert throttle_limit(message) == (None if limit is None else pytest.approx(limit))

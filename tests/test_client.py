@@ -120,7 +120,7 @@ def test_credentials_from_env() -> None:
 @pytest.mark.parametrize("credentials", [CREDS, TOKEN_CREDS, AkSkCredentials(AK, SK, PROJECT, "securitytok3n")])
 def test_reprs_never_show_secrets(credentials: AkSkCredentials) -> None:
     with make_client(credentials=credentials, rate_limit=5) as client:
-        text = repr(client) + str(client) + repr(client._api) + repr(client._http)
+        text = repr(client) + str(client) + repr(client._engine.api) + repr(client._http)
     for secret in (*SECRETS, "securitytok3n"):
         assert secret not in text
     assert "rate_limit=5" in repr(client)

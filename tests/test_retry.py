@@ -5,6 +5,7 @@ after any transient failure and keep the 429 body."""
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -159,14 +160,38 @@ def test_restart_is_resent_after_connection_failures_before_sending(fake: FakeCp
     assert result.ok
 
 
-def test_restart_retries_are_bounded_and_end_rejected_with_the_last_error(fake: FakeCph) -> None:
-    fake.restart_script.extend([error(429, "APIGW.0308", "The throttling threshold has been reached: x")] * 10)
+THROTTLED = "The throttling threshold has been reached: policy user over ratelimit,limit:200,time:1 second"
+
+
+def test_a_throttled_restart_is_resent_until_it_is_carried_out(fake: FakeCph) -> None:
+    """429 means "not applied": no attempt budget ends it (issue 13), only the deadline."""
+    fake.restart_script.extend([error(429, "APIGW.0308", THROTTLED)] * 10)
+    with client() as c:
+        result = c.restart(server_ids(2), timeout=30)
+    assert len(fake.restart_calls) == 11
+    assert result.counts()["accepted"] == 2
+    assert all(count == 1 for count in fake.restart_counts.values())
+
+
+def test_a_throttled_restart_ends_rejected_at_the_deadline_with_the_last_error(fake: FakeCph) -> None:
+    fake.restart_script.extend([error(429, "APIGW.0308", THROTTLED)] * 10_000)
+    started = time.monotonic()
+    with client() as c:
+        result = c.restart(server_ids(2), timeout=0.5)
+    assert 0.4 < time.monotonic() - started < 3
+    assert result.counts()["rejected"] == 2
+    entry = result.servers[0]
+    assert (entry.error_code, entry.error_msg) == ("APIGW.0308", THROTTLED)
+    assert fake.restart_counts == {}
+
+
+def test_other_resends_are_bounded_by_the_retry_policy(fake: FakeCph) -> None:
+    fake.restart_script.extend([error(502, "APIGW.0201", "Backend unavailable.")] * 10)
     with client() as c:
         result = c.restart(server_ids(2))
     assert len(fake.restart_calls) == FAST.max_attempts
     assert result.counts()["rejected"] == 2
-    entry = result.servers[0]
-    assert (entry.error_code, entry.error_msg) == ("APIGW.0308", "The throttling threshold has been reached: x")
+    assert result.servers[0].error_code == "APIGW.0201"
     assert fake.restart_counts == {}
 
 

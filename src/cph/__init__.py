@@ -8,12 +8,13 @@ The public API is flat: import names from ``cph``; modules starting with ``_`` a
         result = client.restart(server_ids, wait=True)
 """
 
-__version__ = "0.1.0"  # first: cph._engine reads it for its User-Agent
+__version__ = "0.1.0"  # first: cph._operations reads it for its User-Agent
 
-from cph._async_client import AsyncCphClient
+from cph._auth import AkSkAuth, TokenAuth
+from cph._batching import RateLimiter
 from cph._catalog import Catalog, CatalogEntry, load_catalog
-from cph._client import CphClient
-from cph._credentials import AkSkCredentials, CredentialsError, TokenCredentials
+from cph._client import AsyncCphClient, CphClient
+from cph._credentials import AkSkCredentials, CredentialsError, TokenCredentials, mask_access_key
 from cph._endpoint import Credentials, credentials_from_env, endpoint_for_region, regions
 from cph._errors import (
     AccountError,
@@ -29,13 +30,14 @@ from cph._errors import (
     TransportError,
     UnexpectedResponseError,
 )
-from cph._jobs import JobInfo, JobStatus
-from cph._results import Outcome, Progress, RestartResult, ServerResult
+from cph._jobs import JobInfo, JobStatus, JobTracker
+from cph._results import Outcome, Progress, RestartInterrupted, RestartResult, ServerResult
 from cph._retry import RetryPolicy
 from cph._spec import load_spec
 
 __all__ = [
     "AccountError",
+    "AkSkAuth",
     "AkSkCredentials",
     "AsyncCphClient",
     "AuthenticationError",
@@ -49,16 +51,20 @@ __all__ = [
     "InvalidRequestError",
     "JobInfo",
     "JobStatus",
+    "JobTracker",
     "NotFoundError",
     "Outcome",
     "PermissionDeniedError",
     "Progress",
+    "RateLimiter",
     "RequestTooLargeError",
+    "RestartInterrupted",
     "RestartResult",
     "RetryPolicy",
     "ServerResult",
     "ServiceError",
     "ThrottledError",
+    "TokenAuth",
     "TokenCredentials",
     "TransportError",
     "UnexpectedResponseError",
@@ -67,5 +73,6 @@ __all__ = [
     "endpoint_for_region",
     "load_catalog",
     "load_spec",
+    "mask_access_key",
     "regions",
 ]

@@ -34,9 +34,28 @@ from cph._signing import (
     string_to_sign,
 )
 
-__all__ = ["AkSkAuth", "TokenAuth"]
+__all__ = ["UNSIGNED_HEADERS", "AkSkAuth", "TokenAuth"]
 
 _SIGNED_AS_IS = ("application/json", "application/bson")
+
+UNSIGNED_HEADERS = frozenset(
+    {
+        "accept",
+        "accept-encoding",
+        "connection",
+        "content-length",
+        "expect",
+        "keep-alive",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+"""Headers that are sent but never signed: the HTTP library's own (the SDK's urllib3 adds them after signing, so the
+SDK never signs them) and hop-by-hop ones, which a proxy may rewrite or drop on the way to the gateway."""
 
 
 def _utc_now() -> datetime:
@@ -54,11 +73,12 @@ class AkSkAuth(httpx.Auth):
     * ``X-Sdk-Date`` from ``clock`` (default: UTC now), unless the request already carries one;
     * ``Host`` from the URL, unless present (httpx always sets it; the value sent is the value signed).
 
-    It then signs **every header the request carries at this point** whose name has no ``_`` — including the
-    client-level defaults httpx has already merged in (``accept``, ``accept-encoding``, ``connection``,
-    ``user-agent``) and ``content-length``. The SDK signs fewer headers only because its HTTP library adds those
-    later; a verifier recomputes over exactly the names in ``SignedHeaders``, so both are valid. Headers must not be
-    changed after signing (e.g. by event hooks).
+    It then signs the headers the SDK signs: every header the request carries whose name has no ``_``, except
+    :data:`UNSIGNED_HEADERS` — those httpx adds itself (``accept``, ``accept-encoding``, ``connection``,
+    ``content-length``; the SDK's HTTP library adds them after signing) and hop-by-hop ones. So a CPH request signs
+    ``content-type;host;user-agent;x-project-id;x-sdk-date`` (+ ``x-security-token``), exactly like the SDK, and a
+    proxy that rewrites ``Connection`` or ``Accept-Encoding`` does not break the signature. Signed headers must not
+    be changed after signing (e.g. by event hooks).
 
     So that the bytes sent are the bytes signed, the request is normalised the way the SDK sends its own: header
     values are stripped of surrounding whitespace, repeated headers are joined into one with ``", "``, and the query
@@ -141,7 +161,7 @@ class AkSkAuth(httpx.Auth):
         if has_query and (not query or query.encode("ascii") != url.query):
             # Send the canonical form, as the SDK does: no "+" or ordering a server could read differently.
             request.url = url.copy_with(query=query.encode("ascii") or None)
-        names = signed_header_names(headers)
+        names = signed_header_names(name for name in headers if name not in UNSIGNED_HEADERS)
         canonical = canonical_request(
             request.method,
             raw_path.decode("ascii"),

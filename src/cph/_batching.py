@@ -11,15 +11,17 @@ Why IDs are cleaned before batching:
 * **Malformed IDs** (not 32 lower-case hex characters) are held back: CPH refuses a whole batch with
   ``CPS.0016`` for one bad entry, which would block up to 99 good servers.
 
-Pacing: :class:`RateLimiter` spaces requests evenly (``rate`` per second) across threads and tasks. It only computes
-how long to wait; the sync and async clients do the sleeping.
+Pacing: :class:`RateLimiter` spaces requests evenly across threads and tasks, at a fixed rate or at one learnt from
+the gateway's 429s. It only computes how long to wait; the clients do the sleeping.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -36,6 +38,7 @@ __all__ = [
     "max_batch_size",
     "page_size",
     "plan_ids",
+    "throttle_limit",
 ]
 
 _T = TypeVar("_T")
@@ -51,8 +54,11 @@ def max_batch_size() -> int:
 
 @cache
 def id_pattern() -> re.Pattern[str]:
-    """The ``Id32`` pattern every server, job, request and project ID must match."""
-    return re.compile(load_spec()["components"]["schemas"]["Id32"]["pattern"])
+    """The pattern a server ID must match: ``server_ids.items`` of the RestartCloudPhoneServer request body (the
+    spec's ``Id32``, which job, request and project IDs share)."""
+    spec = load_spec()
+    body = deref(spec, spec["components"]["schemas"]["RestartCloudPhoneServerRequestBody"])
+    return re.compile(deref(spec, body["properties"]["server_ids"]["items"])["pattern"])
 
 
 @cache
@@ -111,29 +117,153 @@ def chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
 
 
 class RateLimiter:
-    """Evenly spaced slots: at most ``rate`` requests per second, no bursts.
+    """One pace for every request of a client: a fixed rate, or adaptive — learnt from the gateway's 429s.
 
-    Each :meth:`reserve` books the next free slot and returns how long the caller must wait for it. Booking under a
-    lock and sleeping outside it lets threads and asyncio tasks share one limiter.
+    Why one limiter per client and shared by every call: API Gateway throttles per credential (``APIGW.0308``), so
+    restarts, job polls and listings all draw on the same allowance. Each :meth:`reserve` books the next free slot
+    (evenly spaced at the current rate, no bursts) and returns how long the caller must wait for it; booking under a
+    lock and sleeping outside it lets threads and asyncio tasks share one limiter (:meth:`acquire` sleeps for you).
+
+    ``rate`` (requests per second) is a fixed pace — or, with ``adaptive=True``, a cap (``None``: no cap). An
+    adaptive limiter sends unpaced until the first 429 and then behaves like botocore's "adaptive" retry mode (CUBIC,
+    RFC 8312): :meth:`throttled` cuts the rate to ``BETA`` times the rate the gateway was letting through
+    (:meth:`answered` measures it), and the rate then grows back along a cubic curve — quickly to that level,
+    slowly beyond it, so that the limit is probed only now and then. When the 429's message names the policy
+    (``policy user over ratelimit,limit:5,time:1 second``, see :func:`throttle_limit`) the limit is known: the rate
+    recovers to just below it and never probes above. A ``Retry-After`` pauses every send until it has passed.
     """
 
-    def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic) -> None:
-        if rate <= 0:
+    BETA = 0.7
+    """Multiplicative decrease on a 429 (botocore's and CUBIC's)."""
+    CUBIC_C = 0.4
+    """CUBIC's scaling constant, in requests/s per s³ (botocore's)."""
+    MIN_RATE = 0.5
+    """Never slower than this (requests/s) however often the gateway throttles."""
+    WINDOW = 2.0
+    """Seconds over which the rate the gateway let through is measured."""
+    MARGIN = 0.97
+    """Fraction of a limit named by the gateway that is used: its clock and ours do not tick together."""
+
+    def __init__(
+        self, rate: float | None = None, *, adaptive: bool = False, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if rate is not None and not rate > 0:
             msg = "rate must be positive"
             raise ValueError(msg)
-        self.rate = rate
-        self._interval = 1.0 / rate
+        if rate is None and not adaptive:
+            msg = "a fixed rate limiter needs a rate"
+            raise ValueError(msg)
+        self.cap = rate
+        self.adaptive = adaptive
         self._clock = clock
-        self._next = 0.0
         self._lock = threading.Lock()
+        self._next = 0.0
+        self._hold_until = 0.0
+        self._answers: deque[float] = deque()
+        self._first_answer: float | None = None
+        self._wmax: float | None = None  # the rate the gateway let through at the last cut
+        self._cut_at = -1e18  # sends before this have been reacted to already
+        self._ceiling: float | None = None  # a limit the gateway named
+        self.throttles = 0
+        """How many 429s were reported (each one, whether or not it cut the rate)."""
+
+    @property
+    def rate(self) -> float | None:
+        """The current pace in requests/s (``None``: unpaced)."""
+        with self._lock:
+            return self._rate_at(self._clock())
+
+    def _rate_at(self, now: float) -> float | None:
+        if self._wmax is None:
+            return self.cap
+        w = self._wmax
+        k = math.cbrt(w * (1 - self.BETA) / self.CUBIC_C)
+        t = now - self._cut_at - k
+        rate = self.CUBIC_C * t * t * t + w
+        if self._ceiling is not None:
+            rate = min(rate, self._ceiling)
+        rate = max(rate, self.MIN_RATE)
+        return rate if self.cap is None else min(rate, self.cap)
 
     def reserve(self) -> float:
         """Book the next slot; return the seconds to wait before sending (0 if the slot is now)."""
         with self._lock:
             now = self._clock()
-            slot = max(now, self._next)
-            self._next = slot + self._interval
+            start = max(now, self._hold_until)
+            rate = self._rate_at(now)
+            if rate is None:
+                return start - now
+            slot = max(start, self._next)
+            self._next = slot + 1.0 / rate
             return slot - now
 
+    def acquire(self) -> None:
+        """Block until the next slot (for threads; asyncio code sleeps ``reserve()`` seconds itself)."""
+        delay = self.reserve()
+        if delay > 0:
+            time.sleep(delay)
+
+    def answered(self) -> None:
+        """Report an answer that was not a 429 (measures the rate the gateway lets through)."""
+        if not self.adaptive:
+            return
+        with self._lock:
+            now = self._clock()
+            if self._first_answer is None:
+                self._first_answer = now
+            self._answers.append(now)
+            while self._answers and self._answers[0] < now - self.WINDOW:
+                self._answers.popleft()
+
+    def throttled(self, sent_at: float, *, limit: float | None = None, retry_after: float | None = None) -> None:
+        """Report a 429 for a request sent at ``sent_at`` (the limiter's clock), with what the gateway said."""
+        with self._lock:
+            now = self._clock()
+            self.throttles += 1
+            if retry_after is not None:
+                self._hold_until = max(self._hold_until, now + retry_after)
+            if not self.adaptive:
+                return
+            if limit is not None:
+                self._ceiling = limit * self.MARGIN
+            if sent_at < self._cut_at:
+                return  # sent before the last cut: the rate has already been lowered for it
+            if self._ceiling is not None:
+                let_through = self._ceiling
+            else:
+                elapsed = min(self.WINDOW, now - (self._first_answer if self._first_answer is not None else now))
+                measured = len(self._answers) / max(elapsed, 0.5)
+                current = self._rate_at(now)
+                let_through = measured if measured > 0 else (current if current is not None else self.MIN_RATE)
+            self._wmax = max(let_through, self.MIN_RATE)
+            self._cut_at = now
+
     def __repr__(self) -> str:
-        return f"RateLimiter(rate={self.rate!r})"
+        mode = "adaptive" if self.adaptive else "fixed"
+        return f"RateLimiter(rate={self.cap!r}, {mode})"
+
+
+_POLICY = re.compile(r"policy (user|ip|api) over ratelimit,\s*limit:\s*([0-9.]+),\s*time:\s*([0-9.]+)\s*(\w+)")
+_UNIT_SECONDS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
+
+
+def throttle_limit(error_msg: str | None) -> float | None:
+    """The requests/s a 429's message says this caller is allowed, or ``None``.
+
+    API Gateway appends the policy to ``APIGW.0308``'s message: ``policy user over ratelimit,limit:5,time:1 second``
+    (``user`` and ``ip`` policies limit this caller; an ``api`` policy is shared with every caller of the API, so
+    it says nothing about this caller's share and is ignored).
+    """
+    if not error_msg:
+        return None
+    match = _POLICY.search(error_msg)
+    if match is None or match.group(1) == "api":
+        return None
+    seconds = _UNIT_SECONDS.get(match.group(4).lower().rstrip("s"))
+    try:
+        limit, window = float(match.group(2)), float(match.group(3))
+    except ValueError:
+        return None
+    if seconds is None or limit <= 0 or window <= 0:
+        return None
+    return limit / (window * seconds)

@@ -1,56 +1,58 @@
-"""The façade: restart any number of CPH servers, safely, over the generated client.
+"""The two clients: :class:`CphClient` (blocking, batches on threads) and :class:`AsyncCphClient` (asyncio).
 
-Why a façade over ``cph_api`` (the openapi-python-client output) instead of new request code: the generated
-functions are the spec turned into code — paths, parameters, models — and stay in step with it when it changes.
-What they lack is everything *between* calls: splitting 10,000 IDs into batches of 100, sending batches
-concurrently under a rate limit, deciding which failures may be resent without restarting a server twice
-(:mod:`cph._retry`), reconciling the ones that may not, following jobs (:mod:`cph._jobs`) and keeping one entry per
-server (:mod:`cph._results`).
+Why a façade over ``cph_api`` (the openapi-python-client output): the generated code is the spec turned into
+requests and models; what it lacks is everything *between* calls — batching 10,000 IDs into requests of 100, pacing
+them under the gateway's throttle, deciding which failures may be resent without restarting a server twice,
+reconciling the ones that may not, following jobs, and keeping one entry per server. All of that is written once,
+in :mod:`cph._operations`, as generators of effects. A client only *performs* effects — send on httpx's own
+transport, sleep, run sub-flows side by side — and that, plus ``Ctrl-C`` and cancellation, is this module.
 
-Layout, so that the blocking and the asyncio client behave identically by construction: :mod:`cph._engine` makes
-every decision, :mod:`cph._flows` writes each operation once as a generator of effects (:mod:`cph._effects`), and a
-client only *performs* effects. This module holds what both clients share (:class:`ClientBase`: configuration,
-the httpx settings) and the blocking one, :class:`CphClient`, which sends on the caller's thread and runs batches
-on a thread pool; :mod:`cph._async_client` holds the asyncio one.
-
-The official SDK, by contrast, is sync only, sends one batch per call, never retries a POST and loses the body of
-a throttled GET; see the README.
+Interrupts (the result is never lost): on ``KeyboardInterrupt`` (blocking client) the run stops sending, collects
+answers already in flight for up to ``INTERRUPT_GRACE`` seconds, and raises :class:`cph.RestartInterrupted` with
+the partial result. The asyncio client does the same when cancelled, then re-raises the ``CancelledError`` with the
+partial result as its ``result`` attribute (so ``asyncio.timeout`` and task groups keep working); a
+``KeyboardInterrupt`` raised inside its loop becomes :class:`cph.RestartInterrupted` as in the blocking client.
+``on_result`` callbacks see every entry as it becomes known, whatever ends the call.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import threading
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 import httpx
 
-import cph_api
-from cph import _flows
+from cph import _operations as ops
 from cph._catalog import Catalog
-from cph._effects import Effect, Flow, Gather, Send, Sleep
 from cph._endpoint import Credentials
-from cph._engine import Engine, ProgressCallback
-from cph._http import CphHttpClient
+from cph._http import AsyncCphHttpClient, CphHttpClient
 from cph._jobs import JobInfo
-from cph._results import RestartResult
+from cph._operations import Engine, Flow, Gather, ProgressCallback, Run, Send, Sleep
+from cph._results import RestartInterrupted, RestartResult, ResultCallback, ServerResult
 from cph._retry import RetryPolicy
-from cph._transport import default_transport
 from cph_api.models import Server
 
-__all__ = ["DEFAULT_TIMEOUT", "ClientBase", "CphClient"]
+__all__ = ["DEFAULT_TIMEOUT", "INTERRUPT_GRACE", "AsyncCphClient", "CphClient"]
 
 _T = TypeVar("_T")
-_TransportT = TypeVar("_TransportT", httpx.BaseTransport, httpx.AsyncBaseTransport)
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+"""Per HTTP request (the overall bound of a restart or wait is its ``timeout=``)."""
+
+INTERRUPT_GRACE = 5.0
+"""Seconds an interrupted run waits for answers already in flight before reporting those servers ``unknown``."""
+
+_ASYNC_SLEEP_STEP = 0.05
+"""An interruptible asyncio pause checks its stop event this often."""
 
 
-class ClientBase(Generic[_TransportT]):
-    """What :class:`CphClient` and :class:`cph.AsyncCphClient` share: their arguments, made into an :class:`Engine`,
-    and the settings of the httpx client each of them opens (:meth:`_connect`)."""
+class _Base:
+    """What both clients share: their arguments, made into an :class:`Engine`, and the httpx options."""
 
     def __init__(
         self,
@@ -63,7 +65,6 @@ class ClientBase(Generic[_TransportT]):
         rate_limit: float | None = None,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
-        transport: _TransportT | None = None,
         catalog: Catalog | None = None,
     ) -> None:
         self._engine = engine = Engine(
@@ -76,7 +77,7 @@ class ClientBase(Generic[_TransportT]):
             retry=retry,
             catalog=catalog,
         )
-        http_options: dict[str, Any] = {
+        self._http_options: dict[str, Any] = {
             "base_url": engine.endpoint,
             "auth": engine.auth,
             "headers": engine.headers,
@@ -84,11 +85,6 @@ class ClientBase(Generic[_TransportT]):
             "limits": engine.limits,
             "follow_redirects": False,
         }
-        self._api = self._connect(http_options, transport)
-
-    def _connect(self, http_options: dict[str, Any], transport: _TransportT | None) -> cph_api.Client:
-        """Open the httpx client (with :func:`cph._flows.capture` as response hook); the generated client over it."""
-        raise NotImplementedError
 
     @property
     def endpoint(self) -> str:
@@ -98,33 +94,40 @@ class ClientBase(Generic[_TransportT]):
     def project_id(self) -> str:
         return self._engine.project_id
 
+    @property
+    def rate(self) -> float | None:
+        """The pace (requests/s) the client currently keeps, learnt from 429s; ``None`` while unthrottled."""
+        return self._engine.limiter.rate
+
     def __repr__(self) -> str:
         return self._engine.describe(type(self).__name__)
 
 
-class CphClient(ClientBase[httpx.BaseTransport]):
+def _timeout(timeout: float | None, wait_timeout: float | None) -> float | None:
+    return timeout if timeout is not None else wait_timeout
+
+
+class CphClient(_Base):
     """Restart CPH servers and follow their jobs (blocking; batches run on a thread pool of ``concurrency``).
 
     ::
 
         with CphClient(region="cn-east-3") as client:  # credentials from the environment
-            result = client.restart(server_ids, wait=True)
+            result = client.restart(server_ids, wait=True, timeout=900)
         for entry in result.with_outcome("failed", "rejected", "unknown"):
             print(entry.server_id, entry.outcome, entry.error_code, entry.error_msg)
 
     Exactly one of ``region`` (see :func:`cph.regions`) or ``endpoint`` (an URL; plain ``http`` only on loopback).
     ``credentials`` default to :func:`cph.credentials_from_env`; ``project_id`` to the credentials' project.
-    ``concurrency`` bounds requests in flight, ``rate_limit`` (requests/s) paces them, ``retry`` sets attempts and
-    backoff (see :mod:`cph._retry` for what is resent). ``timeout`` is per HTTP request. ``transport`` replaces
-    httpx's network transport (tests).
+    ``concurrency`` bounds requests in flight. Every call shares one adaptive :class:`cph.RateLimiter`: unpaced
+    until the gateway throttles, then at the rate it lets through; ``rate_limit`` (requests/s) caps it. ``retry``
+    bounds resends of failures other than throttling (see :mod:`cph._retry` for what is resent). ``timeout`` is per
+    HTTP request. ``transport`` replaces httpx's network transport (tests).
     """
 
-    def _connect(self, http_options: dict[str, Any], transport: httpx.BaseTransport | None) -> cph_api.Client:
-        engine = self._engine
-        if transport is None:
-            transport = default_transport(engine.endpoint, max_idle=engine.concurrency)
-        self._http = CphHttpClient(**http_options, event_hooks={"response": [_flows.capture]}, transport=transport)
-        return cph_api.Client(base_url=engine.endpoint).set_httpx_client(self._http)
+    def __init__(self, *, transport: httpx.BaseTransport | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        self._http = CphHttpClient(**self._http_options, transport=transport)
 
     def close(self) -> None:
         self._http.close()
@@ -139,47 +142,58 @@ class CphClient(ClientBase[httpx.BaseTransport]):
 
     # ---------------------------------------------------------------------------------------------- driving
     def _drive(self, flow: Flow[_T]) -> _T:
-        """Run ``flow`` to its end on this thread, performing its effects (see :mod:`cph._effects`)."""
+        """Run ``flow`` to its end on this thread, performing its effects."""
         try:
             effect = flow.send(None)
             while True:
-                value, error = self._perform(effect)
+                try:
+                    value = self._perform(effect)
+                except BaseException as exc:  # thrown into the flow, which re-raises what it does not handle
+                    error: BaseException | None = exc
+                else:
+                    error = None
+                # thrown in outside the except block, so that what the flow raises next is not chained to it
                 effect = flow.send(value) if error is None else flow.throw(error)
         except StopIteration as done:
             result: _T = done.value
             return result
 
-    def _perform(self, effect: Effect) -> tuple[object, BaseException | None]:
-        """``(result, None)``, or ``(None, exception)`` for the flow to handle or re-raise."""
-        try:
-            if isinstance(effect, Send):
-                return effect.operation.sync_detailed(**effect.kwargs, client=self._api), None
-            if isinstance(effect, Sleep):
-                if effect.interrupt is None:
-                    time.sleep(effect.seconds)
-                else:
-                    effect.interrupt.wait(effect.seconds)
-                return None, None
-            return self._gather(effect), None
-        except BaseException as exc:  # thrown into the flow, which re-raises what it does not handle
-            return None, exc
+    def _perform(self, effect: ops.Effect) -> object:
+        if isinstance(effect, Send):
+            return self._http.request(**effect.request)
+        if isinstance(effect, Sleep):
+            if effect.interrupt is None:
+                time.sleep(effect.seconds)
+            else:
+                effect.interrupt.wait(effect.seconds)
+            return None
+        return self._gather(effect)
 
-    def _gather(self, gather: Gather[_T]) -> list[_T]:
-        """The flows with at most ``concurrency`` at once, on a thread pool (inline when there is only one)."""
+    def _gather(self, gather: Gather) -> list[Any]:
+        """The flows on a thread pool, at most ``concurrency`` at once. This thread only waits, so that a
+        ``KeyboardInterrupt`` never lands in the middle of a request: it stops the run, and answers in flight are
+        collected for up to :data:`INTERRUPT_GRACE` seconds."""
         flows = gather.flows
-        workers = min(self._engine.concurrency, len(flows))
-        if workers <= 1:
-            return [self._drive(flow) for flow in flows]
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cph") as pool:
-            futures = [pool.submit(self._drive, flow) for flow in flows]
-            try:
-                return [future.result() for future in futures]
-            except BaseException:
-                if gather.stop is not None:
-                    gather.stop.set()  # in-flight batches finish their current attempt and are not resent
-                for future in futures:
-                    future.cancel()
-                raise
+        pool = concurrent.futures.ThreadPoolExecutor(min(self._engine.concurrency, len(flows)), "cph")
+        futures = [pool.submit(self._drive, flow) for flow in flows]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            if gather.stop is not None:
+                gather.stop.set()  # running flows finish their current attempt and send nothing new
+            for future in futures:
+                future.cancel()
+            concurrent.futures.wait(futures, timeout=INTERRUPT_GRACE)
+            raise
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _run(self, run: Run, flow: Flow[RestartResult]) -> RestartResult:
+        try:
+            return self._drive(flow)
+        except KeyboardInterrupt:
+            run.stop.set()
+            raise RestartInterrupted(run.result()) from None
 
     # ------------------------------------------------------------------------------------------- operations
     def restart(
@@ -187,65 +201,66 @@ class CphClient(ClientBase[httpx.BaseTransport]):
         server_ids: Iterable[str],
         *,
         wait: bool = False,
-        wait_timeout: float | None = 600.0,
-        poll_interval: float = 2.0,
-        max_poll_interval: float = 15.0,
+        timeout: float | None = None,
+        on_result: ResultCallback | None = None,
         reconcile: bool = True,
         verify_unknown: bool = False,
         on_progress: ProgressCallback | None = None,
+        poll_interval: float = 2.0,
+        max_poll_interval: float = 15.0,
+        wait_timeout: float | None = None,
     ) -> RestartResult:
         """Restart ``server_ids`` (any number, duplicates ignored); one result entry per distinct ID.
 
-        Batches of up to 100 go out concurrently. Throttled or otherwise not-carried-out batches are resent; batches
-        whose outcome is unknown are never resent but reconciled (``reconcile``: ListJobs by their request ID) —
-        see :mod:`cph._retry`. With ``wait``, jobs are followed until all have ended or ``wait_timeout`` seconds
-        passed. ``verify_unknown`` reads the current status of servers whose outcome stays unknown.
+        Batches of up to 100 go out concurrently, at the pace the gateway allows. A throttled batch (429) was not
+        carried out and is resent until ``timeout`` (seconds, the whole call's deadline; ``None``: no deadline);
+        other not-carried-out failures are resent within the retry policy. Batches whose outcome is unknown are
+        never resent but reconciled (``reconcile``: ListJobs by their request ID) — see :mod:`cph._retry`. With
+        ``wait``, jobs are followed until all have ended or the deadline passed (then ``timed_out`` is set and the
+        servers still running stay ``accepted`` with their job IDs). ``verify_unknown`` reads the current status of
+        servers whose outcome stays unknown. ``poll_interval`` is how long after its restart a job is first looked at
+        (until a job has ended and shown how long restarts take), growing 1.5-fold up to ``max_poll_interval``.
+        ``on_result`` is called with a server's entry each time it becomes
+        known or changes (accepted with its IDs, then its outcome); ``wait_timeout`` is the old name of ``timeout``.
 
         Raises a :class:`CphError` subclass, with the partial result as ``.result``, when an error stops the run
-        (authentication, permission, account state, no such API) or when job polling fails for good.
+        (authentication, permission, account state, no such API) or when job polling fails for good; and
+        :class:`cph.RestartInterrupted` (a ``KeyboardInterrupt``) with ``.result`` when interrupted.
         """
-        return self._drive(
-            _flows.restart(
-                self._engine,
-                server_ids,
-                wait=wait,
-                wait_timeout=wait_timeout,
-                poll_interval=poll_interval,
-                max_poll_interval=max_poll_interval,
-                reconcile=reconcile,
-                verify_unknown=verify_unknown,
-                on_progress=on_progress,
-            )
+        run, batches = ops.new_run(
+            server_ids, timeout=_timeout(timeout, wait_timeout), on_result=on_result, on_progress=on_progress
         )
+        run.first_poll, run.max_poll = poll_interval, max_poll_interval
+        flow = ops.restart(self._engine, run, batches, wait=wait, reconcile=reconcile, verify_unknown=verify_unknown)
+        return self._run(run, flow)
 
     def wait(
         self,
-        result: RestartResult,
+        jobs: RestartResult | Iterable[ServerResult],
         *,
-        wait_timeout: float | None = 600.0,
+        timeout: float | None = None,
+        on_result: ResultCallback | None = None,
+        on_progress: ProgressCallback | None = None,
         poll_interval: float = 2.0,
         max_poll_interval: float = 15.0,
-        on_progress: ProgressCallback | None = None,
+        wait_timeout: float | None = None,
     ) -> RestartResult:
-        """Follow the jobs of an earlier :meth:`restart` result until they end (or ``wait_timeout``)."""
-        return self._drive(
-            _flows.wait(
-                self._engine,
-                result,
-                wait_timeout=wait_timeout,
-                poll_interval=poll_interval,
-                max_poll_interval=max_poll_interval,
-                on_progress=on_progress,
-            )
+        """Follow the jobs of an earlier :meth:`restart` — its result, or its entries (e.g. read back with
+        :meth:`ServerResult.from_json`) — until they end or ``timeout`` seconds passed. ``unknown`` entries with a
+        request ID are reconciled on the way."""
+        run = ops.resumed_run(
+            jobs, timeout=_timeout(timeout, wait_timeout), on_result=on_result, on_progress=on_progress
         )
+        run.first_poll, run.max_poll = poll_interval, max_poll_interval
+        return self._run(run, ops.wait(self._engine, run))
 
     def show_job(self, job_id: str) -> JobInfo:
         """One job (ShowJob). Raises :class:`NotFoundError` for an unknown job."""
-        return self._drive(_flows.show_job(self._engine, job_id))
+        return self._drive(ops.show_job(self._engine, job_id))
 
     def list_jobs(self, request_ids: Sequence[str]) -> list[JobInfo]:
         """Every job of the given restart request IDs (ListJobs, 20 request IDs per call, all pages)."""
-        return self._drive(_flows.list_jobs(self._engine, request_ids))
+        return self._drive(ops.list_jobs(self._engine, request_ids))
 
     def list_servers(
         self,
@@ -256,7 +271,170 @@ class CphClient(ClientBase[httpx.BaseTransport]):
         limit: int | None = None,
     ) -> list[Server]:
         """The project's servers, newest first (ListCloudPhoneServers, all pages, or the first ``limit``)."""
-        flow = _flows.list_servers(
-            self._engine, status=status, server_id=server_id, server_name=server_name, limit=limit
-        )
+        flow = ops.list_servers(self._engine, status=status, server_id=server_id, server_name=server_name, limit=limit)
         return self._drive(flow)
+
+
+class AsyncCphClient(_Base):
+    """The asyncio twin of :class:`CphClient`: same arguments, same behaviour, ``await`` every call.
+
+    ::
+
+        async with AsyncCphClient(region="cn-east-3") as client:
+            result = await client.restart(server_ids, wait=True)
+
+    Cancelled during ``restart`` or ``wait``, it stops as the blocking client does on Ctrl-C and re-raises the
+    ``CancelledError`` with the partial result as ``.result`` (see the module docstring).
+    """
+
+    def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        self._http = AsyncCphHttpClient(**self._http_options, transport=transport)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    # ---------------------------------------------------------------------------------------------- driving
+    async def _drive(self, flow: Flow[_T]) -> _T:
+        """Run ``flow`` to its end in this task, performing its effects."""
+        try:
+            effect = flow.send(None)
+            while True:
+                try:
+                    value = await self._perform(effect)
+                except BaseException as exc:  # cancellation included: the flow re-raises it
+                    error: BaseException | None = exc
+                else:
+                    error = None
+                effect = flow.send(value) if error is None else flow.throw(error)
+        except StopIteration as done:
+            result: _T = done.value
+            return result
+
+    async def _perform(self, effect: ops.Effect) -> object:
+        if isinstance(effect, Send):
+            return await self._http.request(**effect.request)
+        if isinstance(effect, Sleep):
+            await _sleep(effect.seconds, effect.interrupt)
+            return None
+        return await self._gather(effect)
+
+    async def _gather(self, gather: Gather) -> list[Any]:
+        """The flows as tasks, at most ``concurrency`` at once. If one fails or this task is cancelled: stop the
+        run, let answers in flight arrive for up to :data:`INTERRUPT_GRACE` seconds, cancel the rest."""
+        semaphore = asyncio.Semaphore(self._engine.concurrency)
+
+        async def bounded(flow: Flow[Any]) -> Any:
+            async with semaphore:
+                return await self._drive(flow)
+
+        tasks = [asyncio.ensure_future(bounded(flow)) for flow in gather.flows]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in tasks:
+                if task in done and task.exception() is not None:
+                    raise cast(BaseException, task.exception())
+            return [task.result() for task in tasks]
+        except BaseException:
+            if gather.stop is not None:
+                gather.stop.set()
+            pending = [task for task in tasks if not task.done()]
+            if pending and gather.stop is not None:
+                await asyncio.wait(pending, timeout=INTERRUPT_GRACE)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+
+    async def _run(self, run: Run, flow: Flow[RestartResult]) -> RestartResult:
+        try:
+            return await self._drive(flow)
+        except KeyboardInterrupt:
+            run.stop.set()
+            raise RestartInterrupted(run.result()) from None
+        except asyncio.CancelledError as cancelled:
+            run.stop.set()
+            cancelled.result = run.result()  # type: ignore[attr-defined]
+            raise
+
+    # ------------------------------------------------------------------------------------------- operations
+    async def restart(
+        self,
+        server_ids: Iterable[str],
+        *,
+        wait: bool = False,
+        timeout: float | None = None,
+        on_result: ResultCallback | None = None,
+        reconcile: bool = True,
+        verify_unknown: bool = False,
+        on_progress: ProgressCallback | None = None,
+        poll_interval: float = 2.0,
+        max_poll_interval: float = 15.0,
+        wait_timeout: float | None = None,
+    ) -> RestartResult:
+        """See :meth:`CphClient.restart`."""
+        run, batches = ops.new_run(
+            server_ids, timeout=_timeout(timeout, wait_timeout), on_result=on_result, on_progress=on_progress
+        )
+        run.first_poll, run.max_poll = poll_interval, max_poll_interval
+        flow = ops.restart(self._engine, run, batches, wait=wait, reconcile=reconcile, verify_unknown=verify_unknown)
+        return await self._run(run, flow)
+
+    async def wait(
+        self,
+        jobs: RestartResult | Iterable[ServerResult],
+        *,
+        timeout: float | None = None,
+        on_result: ResultCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+        poll_interval: float = 2.0,
+        max_poll_interval: float = 15.0,
+        wait_timeout: float | None = None,
+    ) -> RestartResult:
+        """See :meth:`CphClient.wait`."""
+        run = ops.resumed_run(
+            jobs, timeout=_timeout(timeout, wait_timeout), on_result=on_result, on_progress=on_progress
+        )
+        run.first_poll, run.max_poll = poll_interval, max_poll_interval
+        return await self._run(run, ops.wait(self._engine, run))
+
+    async def show_job(self, job_id: str) -> JobInfo:
+        """See :meth:`CphClient.show_job`."""
+        return await self._drive(ops.show_job(self._engine, job_id))
+
+    async def list_jobs(self, request_ids: Sequence[str]) -> list[JobInfo]:
+        """See :meth:`CphClient.list_jobs`."""
+        return await self._drive(ops.list_jobs(self._engine, request_ids))
+
+    async def list_servers(
+        self,
+        *,
+        status: int | None = None,
+        server_id: str | None = None,
+        server_name: str | None = None,
+        limit: int | None = None,
+    ) -> list[Server]:
+        """See :meth:`CphClient.list_servers`."""
+        flow = ops.list_servers(self._engine, status=status, server_id=server_id, server_name=server_name, limit=limit)
+        return await self._drive(flow)
+
+
+async def _sleep(seconds: float, interrupt: threading.Event | None) -> None:
+    """``asyncio.sleep``, ended early when ``interrupt`` is set (checked every few milliseconds)."""
+    if interrupt is None:
+        await asyncio.sleep(seconds)
+        return
+    end = time.monotonic() + seconds
+    while not interrupt.is_set():
+        left = end - time.monotonic()
+        if left <= 0:
+            return
+        await asyncio.sleep(min(left, _ASYNC_SLEEP_STEP))

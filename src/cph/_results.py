@@ -16,12 +16,12 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, cast
 
-__all__ = ["Ledger", "Outcome", "Progress", "RestartResult", "ServerResult"]
+__all__ = ["Ledger", "Outcome", "Progress", "RestartInterrupted", "RestartResult", "ResultCallback", "ServerResult"]
 
 
 class Outcome(StrEnum):
@@ -72,6 +72,56 @@ class ServerResult:
         data = asdict(self)
         data["outcome"] = self.outcome.value
         return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ServerResult:
+        """The entry :meth:`to_dict` wrote (``status`` is read as ``server_status``; unknown keys are ignored).
+
+        Raises ``ValueError`` naming the field when a field is missing or has the wrong type — the input is usually
+        a file from an earlier run.
+        """
+        server_id, outcome = data.get("server_id"), data.get("outcome")
+        if not isinstance(server_id, str) or not server_id:
+            msg = "server_id must be a non-empty string"
+            raise ValueError(msg)
+        try:
+            checked = Outcome(str(outcome))
+        except ValueError:
+            msg = f"outcome must be one of {', '.join(o.value for o in Outcome)}"
+            raise ValueError(msg) from None
+        texts = {}
+        for name in ("job_id", "error_code", "error_msg", "request_id"):
+            value = data.get(name)
+            if value is not None and not isinstance(value, str):
+                msg = f"{name} must be a string or null"
+                raise ValueError(msg)
+            texts[name] = value or None
+        status = data.get("server_status", data.get("status"))
+        if status is not None and (not isinstance(status, int) or isinstance(status, bool)):
+            msg = "server_status must be an integer or null"
+            raise ValueError(msg)
+        return cls(server_id, checked, server_status=status, **texts)
+
+    def to_json(self) -> str:
+        """One line of JSON (what ``--output`` appends per server)."""
+        return json.dumps(self.to_dict(), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, line: str | bytes) -> ServerResult:
+        """The entry :meth:`to_json` wrote; ``ValueError`` for anything else."""
+        try:
+            data = json.loads(line)
+        except ValueError as exc:
+            msg = f"not JSON: {exc}"
+            raise ValueError(msg) from None
+        if not isinstance(data, dict):
+            msg = "a server result must be a JSON object"
+            raise ValueError(msg)
+        return cls.from_dict(data)
+
+
+ResultCallback = Callable[[ServerResult], None]
+"""``on_result``: called with a server's entry each time it becomes known or changes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +203,28 @@ class RestartResult:
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), **kwargs)
 
+    @classmethod
+    def from_entries(cls, entries: Iterable[ServerResult], *, waited: bool = False) -> RestartResult:
+        """A result of ``entries`` (a later entry for the same server replaces an earlier one — the way an
+        ``--output`` file records a server's accepted, then terminal, result)."""
+        latest: dict[str, ServerResult] = {}
+        for entry in entries:
+            latest[entry.server_id] = entry
+        return cls(tuple(latest.values()), waited=waited)
+
+
+class RestartInterrupted(KeyboardInterrupt):
+    """``restart()`` or ``wait()`` was interrupted (Ctrl-C); ``result`` holds everything known at that moment.
+
+    A subclass of ``KeyboardInterrupt``, so that code which does not care still stops as usual. In ``result``, every
+    server whose restart was accepted has its ``request_id`` and ``job_id``; servers whose batch was in flight and
+    not answered within a short bound are ``unknown``; servers never sent are ``rejected`` with ``not sent``.
+    """
+
+    def __init__(self, result: RestartResult) -> None:
+        super().__init__("interrupted")
+        self.result = result
+
 
 class InvalidTransitionError(RuntimeError):
     """A bug: the client tried to record an outcome the ledger's rules do not allow."""
@@ -198,8 +270,10 @@ class Ledger:
     10,000-ID run then creates each :class:`ServerResult` once, when its batch is answered, not twice.
     """
 
-    def __init__(self, server_ids: Iterable[str]) -> None:
+    def __init__(self, server_ids: Iterable[str], on_change: ResultCallback | None = None) -> None:
         ids = list(server_ids)
+        self._on_change = on_change
+        self._notify_lock = threading.Lock()
         self._entries: dict[str, ServerResult | None] = dict.fromkeys(ids)
         if len(self._entries) != len(ids):
             seen: set[str] = set()
@@ -232,17 +306,32 @@ class Ledger:
             msg = f"{current.server_id}: {current.outcome.value} is final"
             raise InvalidTransitionError(msg)
 
+    def watch(self, on_change: ResultCallback | None) -> None:
+        """Call ``on_change`` with each entry that changes from now on."""
+        self._on_change = on_change
+
+    def _notify(self, entries: Iterable[ServerResult | None]) -> None:
+        """Tell ``on_change`` about changed entries — outside the ledger's lock, one caller at a time."""
+        if self._on_change is None:
+            return
+        with self._notify_lock:
+            for entry in entries:
+                if entry is not None:
+                    self._on_change(entry)
+
     def record(self, server_id: str, outcome: Outcome, **fields: Any) -> None:
         """Set ``server_id``'s outcome (and fields such as ``job_id``), marking it settled for progress."""
         with self._lock:
             current = self._current(server_id)
             self._check(current, outcome)
-            self._entries[server_id] = _evolve(current, outcome, fields)
+            entry = self._entries[server_id] = _evolve(current, outcome, fields)
             self._settled.add(server_id)
+        self._notify([entry])
 
     def record_all(self, results: Iterable[ServerResult]) -> None:
         """:meth:`record` for many servers under one lock (a batch's answer): each result's outcome, and those of its
         evidence fields that are not ``None`` (the others keep what was known)."""
+        changed: list[str] = []
         with self._lock:
             entries = self._entries
             for result in results:
@@ -257,12 +346,16 @@ class Ledger:
                         current, result.outcome, {k: v for k, v in evidence.items() if v is not None}
                     )
                 self._settled.add(server_id)
+                changed.append(server_id)
+            updated = [entries[server_id] for server_id in changed] if self._on_change is not None else []
+        self._notify(updated)
 
     def annotate(self, server_id: str, **fields: Any) -> None:
         """Add evidence (e.g. ``server_status``) without changing the outcome."""
         with self._lock:
             current = self._current(server_id)
-            self._entries[server_id] = _evolve(current, current.outcome, fields)
+            entry = self._entries[server_id] = _evolve(current, current.outcome, fields)
+        self._notify([entry])
 
     def settle(self, server_id: str) -> None:
         """Count ``server_id`` as settled for the current progress phase without changing it."""

@@ -47,11 +47,17 @@ raised with the partial result attached.
 run out, the typed exception carries the last response's body — a 429's ``error_code``, ``error_msg`` and
 ``request_id`` are kept, unlike the official SDK, which replaces them with ``"429"`` and an empty request ID.
 
-**Backoff**: exponential with full jitter — before attempt *n* + 1, sleep a uniform random time in
-``[0, min(max_delay, base_delay * 2**(n-1))]`` — so that many clients throttled at once do not come back in step.
-A ``Retry-After`` header (not documented for CPH, honoured if present) raises the sleep to at least its value,
-capped at ``max_delay``. At most ``max_attempts`` sends per request (default 6). A client-side rate limit
-(``rate_limit``, requests per second) paces every send, first attempts and retries alike.
+**Throttling** (429 ``APIGW.0308``) is different from the other resendable failures: it says nothing is broken,
+only that this caller is over its rate. Every call of a client shares one adaptive :class:`cph.RateLimiter`
+(:mod:`cph._batching`), which a 429 slows down and which recovers gradually; the throttled request itself is resent
+at that pace for as long as the call's deadline (``timeout=``) allows — never given up while time remains — and a
+429 on a job poll never ends a wait.
+
+**Backoff** for the other resendable failures: exponential with full jitter — before attempt *n* + 1, sleep a
+uniform random time in ``[0, min(max_delay, base_delay * 2**(n-1))]`` — so that many clients failing at once do not
+come back in step. A ``Retry-After`` header (not documented for CPH, honoured if present) raises the sleep to at
+least its value, capped at ``max_delay``, and pauses every send of the client. At most ``max_attempts`` sends per
+request (default 6), within the deadline.
 """
 
 from __future__ import annotations

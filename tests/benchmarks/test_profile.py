@@ -11,10 +11,9 @@ from benchmarks.profile import layer_of
 @pytest.mark.parametrize(
     ("module", "layer"),
     [
-        ("cph/_transport.py", "ours: transport"),
         ("cph/_auth.py", "ours: signing"),
         ("cph/_signing.py", "ours: signing"),
-        ("cph/_flows.py", "ours: façade, results"),
+        ("cph/_operations.py", "ours: façade, results"),
         ("cph/_results.py", "ours: façade, results"),
     ],
 )

@@ -37,6 +37,6 @@ def test_every_benchmark_runs_and_the_report_has_every_section(tmp_path: Path) -
     assert "| ours |" in report
     assert "| prism |" in report
     assert "cases/s" in report
-    assert "| ours: transport |" in report
+    assert "| ours: signing |" in report
     assert "| SDK (huaweicloudsdk*) |" in report
     assert "cph-openapi (not installed)" not in report

@@ -20,7 +20,7 @@ from client_testkit import AK, BASE, PROJECT, REGION, SECURITY_TOKEN, SK, TOKEN,
 
 import cph.cli._restart as restart_cli
 from cph import Progress, RetryPolicy
-from cph import _engine as engine_module
+from cph import _operations as engine_module
 from cph.cli import app
 from cph.mock import MockConfig, MockServer
 
