@@ -1,7 +1,7 @@
 """Where requests go and as whom: the endpoint (a region's, or an URL checked for safety) and the credentials.
 
 Why a module of its own: both clients, the CLI and the tests resolve these the same way before anything is sent, and
-none of it depends on how requests are then sent (threads or asyncio) — see :mod:`cph._engine`.
+none of it depends on how requests are then sent (threads or asyncio) — see :mod:`cph._operations`.
 """
 
 from __future__ import annotations
