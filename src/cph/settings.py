@@ -56,14 +56,6 @@ class SettingsError(ValueError):
     """A setting is invalid; the one-line message names the option as the user gave it."""
 
 
-class OptionError(ValueError):
-    """Raised by a model's validator to blame a given option (``path``) rather than the model as a whole."""
-
-    def __init__(self, message: str, *path: str) -> None:
-        super().__init__(message)
-        self.path = path
-
-
 class CphSettings(BaseSettings):
     """Base of every settings model: frozen, unknown keys refused, nested sections as ``PREFIX_SECTION__KEY``.
 
@@ -344,8 +336,6 @@ def _describe(
     message = str(first["msg"]).removeprefix("Value error, ")
     loc = [str(part) for part in first["loc"]]
     cause = first.get("ctx", {}).get("error")
-    if isinstance(cause, OptionError):
-        loc = list(cause.path)
     if first["type"] == "extra_forbidden":
         message = "unknown option"
     known = options(model)
@@ -354,7 +344,8 @@ def _describe(
     item = max((o for o in known if tuple(loc[: len(o.path)]) == o.path), key=lambda o: len(o.path), default=None)
     where = _where(loc, item=item, values=values, from_command_line=from_command_line, environ=environ, path=path)
     got = first.get("input")
-    plain = item is not None and not item.secret and not isinstance(cause, Exception)
+    # The value is echoed only for a plain option (never a secret, nor inside a list whose entries may hold one).
+    plain = item is not None and tuple(loc) == item.path and not item.secret and not isinstance(cause, Exception)
     shown = f" (got {got!r})" if plain and isinstance(got, str | int | float) else ""
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"{where}: {message}{shown}{more}" if where else f"{message}{more}"

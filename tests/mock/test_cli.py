@@ -72,6 +72,7 @@ def test_options_beat_env_which_beats_the_file(tmp_path: Path, no_serving: list[
     assert result.exit_code == 0, result.output
     [config] = no_serving
     assert (config.ak, config.sk, config.project_id, config.seed) == ("ENVAK", "FILESK", PROJECT, 3)
+    assert (config.job_duration, config.projects[0].fleet_size) == (2.0, 20)  # defaults where nothing was given
     assert (config.faults.error_502_rate, config.faults.error_504_rate, config.faults.latency) == (0.1, 0.2, 0.01)
     assert config.faults.operations == ("RestartCloudPhoneServer",)
     assert config.throttle.rate == 50
@@ -189,3 +190,7 @@ def test_help_comes_from_the_declaration() -> None:
         if item.secret:
             assert item.flag is None  # secrets only from the environment or the file
     assert "--sk" not in text.replace("--sk-", "")
+    assert (
+        "Secrets have no flag (a command line shows in ps): CPH_MOCK_SK, CPH_MOCK_SECURITY_TOKEN, CPH_MOCK_TOKEN"
+        in text
+    )

@@ -16,7 +16,7 @@ import typer
 from cph.cli import app
 from cph.mock import FaultKind, MockConfig, MockSettings, create_app
 from cph.mock._server import bind_socket, is_loopback, serve, url_for
-from cph.settings import SettingsError, load, typer_options
+from cph.settings import SettingsError, load, options, typer_options
 
 
 def describe(config: MockConfig, url: str) -> str:
@@ -61,7 +61,10 @@ def describe(config: MockConfig, url: str) -> str:
     return "\n".join(lines)
 
 
-@app.command("mock")
+_SECRETS = ", ".join(item.env[0] for item in options(MockSettings) if item.secret)
+
+
+@app.command("mock", epilog=f"Secrets have no flag (a command line shows in ps): {_SECRETS} or the --config file.")
 @typer_options(MockSettings, panel="Mock (each option also from its CPH_MOCK_* variable or the --config file)")
 def mock_command(
     settings: dict[str, Any],
