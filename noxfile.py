@@ -14,7 +14,9 @@ nox.options.sessions = ["lint", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = False
 
-SPEC = "openapi/cph.openapi.yaml"
+SPEC = "openapi/cph.openapi.yaml"  # the provider contract
+STRICT_SPEC = "openapi/cph.strict.openapi.yaml"  # the same with openapi/decisions.overlay.yaml applied
+DOCUMENTS = (SPEC, STRICT_SPEC)
 PYTHON = os.environ.get("CPH_NOX_PYTHON")  # default: the interpreter nox runs on
 
 
@@ -37,21 +39,22 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff, mypy --strict, and four OpenAPI checkers (openapi-spec-validator, openapi-generator validate, Spectral,
-    Redocly): zero findings."""
+    Redocly) on both documents, the provider contract and the strict one: zero findings."""
     session.install("-e", ".[dev]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
-    session.run("openapi-spec-validator", SPEC)
+    session.run("openapi-spec-validator", *DOCUMENTS)
     if shutil.which("java") is None:
         session.error("java is required for openapi-generator validate (JDK/JRE 11+)")
-    session.run("openapi-generator-cli", "validate", "-i", SPEC)  # the pinned PyPI package bundles the jar
+    for document in DOCUMENTS:
+        session.run("openapi-generator-cli", "validate", "-i", document)  # the pinned PyPI package bundles the jar
     npm_ci(session, "Spectral and Redocly run on Node.js 20+")
     session.run(
         "npx", "--no-install", "spectral", "lint", "--ruleset", "openapi/spectral.yaml",
-        "--fail-severity=hint", SPEC, external=True,
+        "--fail-severity=hint", *DOCUMENTS, external=True,
     )  # fmt: skip
-    session.run("npx", "--no-install", "redocly", "lint", "--config", "redocly.yaml", external=True)
+    session.run("npx", "--no-install", "redocly", "lint", "--config", "redocly.yaml", external=True)  # both apis
 
 
 @nox.session(python=PYTHON)
@@ -64,8 +67,10 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def generate(session: nox.Session) -> None:
-    """Regenerate ``generated/`` from the spec (openapi-python-client, pinned)."""
+    """Regenerate the strict document (the overlay applied by openapi-format, pinned in package.json) and
+    ``generated/`` (openapi-python-client, pinned)."""
     session.install("openapi-python-client==0.29.1", "ruff==0.17.6")
+    npm_ci(session, "openapi-format applies the decisions overlay")
     session.run("python", "scripts/generate_client.py")
 
 

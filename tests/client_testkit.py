@@ -168,7 +168,7 @@ class FakeCph:
     def _show_job(self, request: httpx.Request, job_id: str) -> httpx.Response:
         job = self.jobs.get(job_id)
         if job is None:
-            return error(404, "CPS.9002", "Job is not found.")
+            return error(404, "CPS.0011", "Job not found.")
         item = job.as_list_item()
         rid = hex_id("d")
         body = {

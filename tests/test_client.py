@@ -318,7 +318,7 @@ def test_show_job_and_list_jobs(fake: FakeCph) -> None:
         assert jobs[0].error_code is None  # ListJobs' ""
         with pytest.raises(NotFoundError) as info:
             client.show_job("0" * 32)
-    assert info.value.error_code == "CPS.9002"
+    assert info.value.error_code == "CPS.0011"
 
 
 def test_list_jobs_packs_twenty_request_ids_per_call_and_pages(fake: FakeCph) -> None:

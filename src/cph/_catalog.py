@@ -32,6 +32,8 @@ class CatalogEntry:
     operations: tuple[str, ...]
     source: str
     why: str | None = None
+    ref: str | None = None
+    """For ``doc`` entries: where the provider documents the code."""
 
     def applies_to(self, operation_id: str) -> bool:
         """Whether this error is documented for ``operation_id``."""
@@ -110,6 +112,7 @@ def load_catalog() -> Catalog:
             operations=tuple(row["operations"]),
             source=row["source"],
             why=" ".join(str(row["why"]).split()) if row.get("why") else None,
+            ref=row.get("ref"),
         )
         for row in data["errors"]
     ]

@@ -1,8 +1,12 @@
-"""Find and load the OpenAPI document and the error-code catalog.
+"""Find and load the OpenAPI documents and the error-code catalog.
 
-Why one loader: the mock, the client's typed errors, the CLI and the conformance suite all *read* the same two files
-in ``openapi/`` rather than copying their rules into code. An installed wheel carries them as package data
+Why one loader: the mock, the client's typed errors, the CLI and the conformance suite all *read* the same files in
+``openapi/`` rather than copying their rules into code. An installed wheel carries them as package data
 (``cph/_data``, put there by the build); a source checkout or editable install reads them from ``openapi/``.
+
+Two documents, one per profile: ``provider`` is the provider contract (only what Huawei documents or its SDKs
+imply); ``strict`` is that contract with this project's decisions applied (``openapi/decisions.overlay.yaml``) —
+what the embedded mock implements. Callers that do not say get ``strict``.
 """
 
 from __future__ import annotations
@@ -10,11 +14,16 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
-SPEC_FILE = "cph.openapi.yaml"
+Profile = Literal["provider", "strict"]
+PROVIDER_SPEC_FILE = "cph.openapi.yaml"
+STRICT_SPEC_FILE = "cph.strict.openapi.yaml"
+SPEC_FILES: dict[Profile, str] = {"provider": PROVIDER_SPEC_FILE, "strict": STRICT_SPEC_FILE}
+SPEC_FILE = STRICT_SPEC_FILE
+"""The document of the default profile."""
 CATALOG_FILE = "error-catalog.yaml"
 
 _CHECKOUT_DIR = Path(__file__).resolve().parents[2] / "openapi"
@@ -38,10 +47,18 @@ def _load_yaml(path: Path) -> Any:
         return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
 
 
+def load_spec(profile: Profile = "strict") -> dict[str, Any]:
+    """The OpenAPI document of ``profile`` as a dict, with ``$ref`` left in place. Cached: treat it as read-only."""
+    if profile not in SPEC_FILES:
+        msg = f"unknown profile {profile!r}; expected one of {sorted(SPEC_FILES)}"
+        raise ValueError(msg)
+    return _load_document(SPEC_FILES[profile])
+
+
 @cache
-def load_spec() -> dict[str, Any]:
-    """The OpenAPI document as a dict, with ``$ref`` left in place. Cached: treat it as read-only."""
-    spec: dict[str, Any] = _load_yaml(data_path(SPEC_FILE))
+def _load_document(name: str) -> dict[str, Any]:
+    """One cache entry per file, however the profile was named (``load_spec()`` is ``load_spec("strict")``)."""
+    spec: dict[str, Any] = _load_yaml(data_path(name))
     return spec
 
 

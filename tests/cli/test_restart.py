@@ -194,7 +194,7 @@ def test_jobs_by_request_and_job_id(fake: FakeCph) -> None:
     assert job.job_id in table.stdout
     missing = run(["jobs", "--region", REGION, "--job-id", "0" * 32])
     assert missing.exit_code == 1
-    assert "CPS.9002" in missing.stderr
+    assert "CPS.0011" in missing.stderr
 
 
 def test_servers_listing_formats(fake: FakeCph) -> None:

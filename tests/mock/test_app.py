@@ -90,7 +90,7 @@ def test_show_job_follows_the_restart(client: Client, app: MockApp, clock: FakeC
 
 @pytest.mark.parametrize("job_id", ["0" * 32, "not-a-job-id", "A" * 32])
 def test_unknown_or_malformed_job_is_404(client: Client, job_id: str) -> None:
-    assert_error(client.get(f"{JOBS}/{job_id}"), 404, "CPS.9002", "Job is not found.")
+    assert_error(client.get(f"{JOBS}/{job_id}"), 404, "CPS.0011", "Job not found.")
 
 
 @pytest.mark.parametrize("config", [make_config(max_jobs=2, job_duration=0)])
@@ -99,7 +99,7 @@ def test_jobs_no_longer_kept_are_unknown(client: Client, app: MockApp) -> None:
     old = client.restart(servers[:2]).json()
     new = client.restart(servers[2:3]).json()  # 3 jobs > max_jobs 2: the first request's jobs are forgotten
     for job in old["jobs"]:
-        assert_error(client.get(f"{JOBS}/{job['job_id']}"), 404, "CPS.9002", "Job is not found.")
+        assert_error(client.get(f"{JOBS}/{job['job_id']}"), 404, "CPS.0011", "Job not found.")
     listed = assert_conforms("ListJobs", client.get(JOBS, params={"request_id": old["request_id"]}))
     assert (listed["count"], listed["jobs"]) == (0, [])
     kept = assert_conforms("ShowJob", client.get(f"{JOBS}/{new['jobs'][0]['job_id']}"))

@@ -94,7 +94,7 @@ def test_request_errors_carry_the_request_id(live: MockServer, home: Path) -> No
     assert len(caught.value.request_id) == 32
     with pytest.raises(sdk_exceptions.ClientRequestException) as missing:
         client.show_job(cph_v1.ShowJobRequest(job_id="0" * 32))
-    assert (missing.value.status_code, missing.value.error_code) == (404, "CPS.9002")
+    assert (missing.value.status_code, missing.value.error_code) == (404, "CPS.0011")
 
 
 def test_list_servers_with_filters(live: MockServer, home: Path) -> None:

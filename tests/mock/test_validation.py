@@ -36,7 +36,7 @@ def test_error_codes_come_from_the_spec_extensions_and_fallbacks() -> None:
     assert servers["status"] == "CPS.0010"
     assert servers["offset"] == servers["limit"] == "CPS.0002"
     assert RULES["RestartCloudPhoneServer"].body_error == "CPS.0016"
-    assert RULES["ShowJob"].path_params["job_id"].error == "CPS.9002"
+    assert RULES["ShowJob"].path_params["job_id"].error == "CPS.0011"
     assert RULES["ShowJob"].path_params["project_id"].error == "CPS.0001"
 
 
@@ -92,7 +92,7 @@ def test_invalid_request_ids_are_cps_9003(query: dict[str, list[str]]) -> None:
 def test_path_parameters() -> None:
     rules = RULES["ShowJob"]
     rules.check_path({"project_id": ID, "job_id": ID})
-    assert code_of(rules.check_path, {"project_id": ID, "job_id": "nope"}) == "CPS.9002"
+    assert code_of(rules.check_path, {"project_id": ID, "job_id": "nope"}) == "CPS.0011"
     rules.check_path({"project_id": "../etc", "job_id": ID}, frozenset({"project_id"}))
 
 

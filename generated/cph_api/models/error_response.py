@@ -13,13 +13,13 @@ T = TypeVar("T", bound="ErrorResponse")
 
 @_attrs_define
 class ErrorResponse:
-    """The error body of CPH and of the API gateway. `error_code` and `error_msg` are in the error-code catalog;
-    `request_id` equals the `X-Request-Id` header.
+    """The error body of CPH and of the API gateway (CPH API reference, "Abnormal Response"). The official SDK
+    also understands `errorCode`/`errorMsg`, `code`/`message` and a nested object; CPH sends this shape.
 
         Attributes:
             error_code (str):
             error_msg (str):
-            request_id (str | Unset):
+            request_id (str | Unset): Equal to the `X-Request-Id` header (decision, ours).
             encoded_authorization_message (str | Unset): Sent by some Huawei services with permission errors; the official
                 SDK keeps it.
     """

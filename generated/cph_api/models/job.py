@@ -14,22 +14,22 @@ T = TypeVar("T", bound="Job")
 
 @_attrs_define
 class Job:
-    """A job as ListJobs shows it; unset fields are empty strings.
+    """A job as ListJobs shows it; unset fields are empty strings. `job_id`, `status` and `begin_time` always
+    present (decision, ours).
 
-    Attributes:
-        job_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every ID
-            the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes"; enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
-        begin_time (str): UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
-        status (JobStatus): `1` running, `2` succeeded, `-1` failed.
-        server_id (str | Unset):
-        phone_id (str | Unset):
-        node_id (str | Unset):
-        end_time (str | Unset): When the job ended; empty while it runs.
-        error_code (str | Unset):
-        error_msg (str | Unset):
-        execute_msg (str | Unset):
+        Attributes:
+            job_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every
+                current
+                example of the provider. **Decision (ours):** the provider documents no format; this document enforces it.
+            begin_time (str): UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+            status (JobStatus): `1` running, `2` succeeded, `-1` failed.
+            server_id (str | Unset): The server of a server job (restart).
+            phone_id (str | Unset): The phone of a phone job.
+            node_id (str | Unset): The server of a server job (deprecated).
+            end_time (str | Unset): When the job ended; empty while it runs.
+            error_code (str | Unset): Why the job failed.
+            error_msg (str | Unset): The message of `error_code`.
+            execute_msg (str | Unset): Job output, at most 1024 bytes.
     """
 
     job_id: str

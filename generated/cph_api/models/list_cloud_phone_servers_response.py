@@ -15,12 +15,12 @@ T = TypeVar("T", bound="ListCloudPhoneServersResponse")
 
 @_attrs_define
 class ListCloudPhoneServersResponse:
-    """
+    """All three fields always present (decision, ours).
+
     Attributes:
         request_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every
-            ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes"; enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            current
+            example of the provider. **Decision (ours):** the provider documents no format; this document enforces it.
         count (int): Total number of servers matching the filters.
         servers (list[Server]):
     """

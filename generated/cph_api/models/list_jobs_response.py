@@ -17,14 +17,14 @@ T = TypeVar("T", bound="ListJobsResponse")
 
 @_attrs_define
 class ListJobsResponse:
-    """
+    """Both `request_id` and `jobs` always present (decision, ours).
+
     Attributes:
         request_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every
-            ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes"; enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            current
+            example of the provider. **Decision (ours):** the provider documents no format; this document enforces it.
         jobs (list[Job]):
-        count (int | Unset): Total number of matching jobs (decision, ours: the provider's example omits it; we add it).
+        count (int | Unset): Total number of matching jobs (decision, ours: the provider documents no total).
     """
 
     request_id: str

@@ -14,9 +14,7 @@ class RestartCloudPhoneServerRequestBody:
     """The servers to restart.
 
     Attributes:
-        server_ids (list[str]): IDs of the servers to restart (see ListCloudPhoneServers), 1 to 100 of them. Duplicates
-            are
-            restarted once (decision, see the operation).
+        server_ids (list[str]): IDs of the servers to restart (see ListCloudPhoneServers), 1 to 100 of them.
     """
 
     server_ids: list[str]

@@ -15,13 +15,13 @@ T = TypeVar("T", bound="RestartCloudPhoneServerResponse")
 
 @_attrs_define
 class RestartCloudPhoneServerResponse:
-    """
+    """Both fields always present (decision, ours).
+
     Attributes:
         request_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every
-            ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes"; enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
-        jobs (list[ServerJob]): One entry per distinct requested server, in request order.
+            current
+            example of the provider. **Decision (ours):** the provider documents no format; this document enforces it.
+        jobs (list[ServerJob]): One entry per distinct requested server, in request order (decision, ours).
     """
 
     request_id: str

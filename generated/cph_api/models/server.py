@@ -23,14 +23,17 @@ T = TypeVar("T", bound="Server")
 
 @_attrs_define
 class Server:
-    """
+    """`server_id`, `server_name` and `status` always present (decision, ours).
+
     Attributes:
-        server_name (str):
-        server_id (str):
+        server_name (str): At most 65 characters.
+        server_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every
+            current
+            example of the provider. **Decision (ours):** the provider documents no format; this document enforces it.
         status (ServerStatus): 0, 1, 3, 4 creating; 2 abnormal; 5 normal (running); 8 frozen; 10 shut down; 11 shutting
             down;
-            12 shutdown failed; 13 starting. (6 is undocumented and never sent by the mock; third-party code treats it
-            as deleted.)
+            12 shutdown failed; 13 starting. **Decision (ours):** closed to the documented values (6 is undocumented
+            and never sent by the mock; third-party code treats it as deleted).
         server_model_name (str | Unset):
         phone_model_name (str | Unset):
         availability_zone (str | Unset):
@@ -43,7 +46,7 @@ class Server:
         addresses (list[Address] | Unset):
         resource_project_id (str | Unset):
         metadata (ServerMetadata | Unset):
-        network_version (ServerNetworkVersion | Unset):
+        network_version (ServerNetworkVersion | Unset): `v1` system-defined network, `v2` user-defined network.
         enterprise_project_id (str | Unset):
         create_time (str | Unset): UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
         update_time (str | Unset): UTC time as `YYYY-MM-DDTHH:MM:SSZ`.

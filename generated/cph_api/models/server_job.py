@@ -13,15 +13,16 @@ T = TypeVar("T", bound="ServerJob")
 
 @_attrs_define
 class ServerJob:
-    """The outcome for one requested server. Accepted: `server_id` and `job_id`, and no error fields.
-    Rejected: `server_id`, `error_code` and `error_msg`, and no `job_id` (no job was created).
+    """The outcome for one requested server: `server_id` and `job_id` when the restart was accepted, `server_id`,
+    `error_code` and `error_msg` when it was not.
 
         Attributes:
-            server_id (str): The requested server ID, exactly as sent.
+            server_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every
+                current
+                example of the provider. **Decision (ours):** the provider documents no format; this document enforces it.
             job_id (str | Unset): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in
-                every ID the
-                provider documents. **Decision (ours):** the provider only says "at most 32 bytes"; enforcing the
-                format catches server names or other IDs passed by mistake before they reach CPH.
+                every current
+                example of the provider. **Decision (ours):** the provider documents no format; this document enforces it.
             error_code (str | Unset): Why this server was not restarted (catalog scope `job`).
             error_msg (str | Unset): The message of `error_code`.
     """

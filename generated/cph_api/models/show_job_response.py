@@ -14,20 +14,19 @@ T = TypeVar("T", bound="ShowJobResponse")
 
 @_attrs_define
 class ShowJobResponse:
-    """
+    """`request_id`, `job_id`, `status` and `begin_time` always present (decision, ours).
+
     Attributes:
         request_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every
-            ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes"; enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
-        job_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every ID
-            the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes"; enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            current
+            example of the provider. **Decision (ours):** the provider documents no format; this document enforces it.
+        job_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every
+            current
+            example of the provider. **Decision (ours):** the provider documents no format; this document enforces it.
         begin_time (str): UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
         status (JobStatus): `1` running, `2` succeeded, `-1` failed.
         server_id (None | str | Unset): The server of a server job (restart).
-        phone_id (None | str | Unset): The phone of a phone job; absent for server jobs.
+        phone_id (None | str | Unset): The phone of a phone job.
         end_time (None | str | Unset): When the job ended; `null` while it runs.
         error_code (None | str | Unset): Why the job failed; `null` unless `status` is -1.
         error_msg (None | str | Unset): The message of `error_code`.

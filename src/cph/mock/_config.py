@@ -430,7 +430,7 @@ class MockConfig:
     max_body_bytes: int
     max_jobs: int
     """Job retention: once a project holds more jobs than this, its oldest *finished* jobs are forgotten (a whole
-    request's jobs at a time; a running job never is). ShowJob then answers 404 ``CPS.9002`` for them, as for an
+    request's jobs at a time; a running job never is). ShowJob then answers 404 ``CPS.0011`` for them, as for an
     unknown job, and ListJobs no longer lists them."""
     throttle: ThrottleConfig
     faults: FaultConfig

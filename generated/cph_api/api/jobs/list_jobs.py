@@ -131,27 +131,26 @@ def sync_detailed(
 
      Lists the jobs created by one or more requests. Give `request_id` or `request_ids`; if both are
     given,
-    `request_ids` wins. Without either the answer is 400 `CPS.9003` (the requirement is the provider's;
-    the
-    code is ours). IAM action `cph:jobs:list`.
+    `request_ids` wins. **Decision (ours):** without either the answer is 400 `CPS.9003` (the
+    requirement is
+    the provider's; the code is ours). IAM action `cph:jobs:list`.
 
     As in the provider's example, fields that have no value are empty strings here (ShowJob uses
     `null`).
-    Jobs come in creation order. Jobs no longer kept (see ShowJob) are neither listed nor counted; a
-    request
-    whose jobs are all gone lists none.
+    **Decision (ours):** jobs come in creation order, and `count` is the total number of matching jobs.
+    Jobs no
+    longer kept (see ShowJob) are neither listed nor counted; a request whose jobs are all gone lists
+    none.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         request_id (str | Unset): A CPH identifier: 32 lower-case hexadecimal characters (a UUID
-            without hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            without hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         request_ids (str | Unset):
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
@@ -192,27 +191,26 @@ def sync(
 
      Lists the jobs created by one or more requests. Give `request_id` or `request_ids`; if both are
     given,
-    `request_ids` wins. Without either the answer is 400 `CPS.9003` (the requirement is the provider's;
-    the
-    code is ours). IAM action `cph:jobs:list`.
+    `request_ids` wins. **Decision (ours):** without either the answer is 400 `CPS.9003` (the
+    requirement is
+    the provider's; the code is ours). IAM action `cph:jobs:list`.
 
     As in the provider's example, fields that have no value are empty strings here (ShowJob uses
     `null`).
-    Jobs come in creation order. Jobs no longer kept (see ShowJob) are neither listed nor counted; a
-    request
-    whose jobs are all gone lists none.
+    **Decision (ours):** jobs come in creation order, and `count` is the total number of matching jobs.
+    Jobs no
+    longer kept (see ShowJob) are neither listed nor counted; a request whose jobs are all gone lists
+    none.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         request_id (str | Unset): A CPH identifier: 32 lower-case hexadecimal characters (a UUID
-            without hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            without hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         request_ids (str | Unset):
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
@@ -248,27 +246,26 @@ async def asyncio_detailed(
 
      Lists the jobs created by one or more requests. Give `request_id` or `request_ids`; if both are
     given,
-    `request_ids` wins. Without either the answer is 400 `CPS.9003` (the requirement is the provider's;
-    the
-    code is ours). IAM action `cph:jobs:list`.
+    `request_ids` wins. **Decision (ours):** without either the answer is 400 `CPS.9003` (the
+    requirement is
+    the provider's; the code is ours). IAM action `cph:jobs:list`.
 
     As in the provider's example, fields that have no value are empty strings here (ShowJob uses
     `null`).
-    Jobs come in creation order. Jobs no longer kept (see ShowJob) are neither listed nor counted; a
-    request
-    whose jobs are all gone lists none.
+    **Decision (ours):** jobs come in creation order, and `count` is the total number of matching jobs.
+    Jobs no
+    longer kept (see ShowJob) are neither listed nor counted; a request whose jobs are all gone lists
+    none.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         request_id (str | Unset): A CPH identifier: 32 lower-case hexadecimal characters (a UUID
-            without hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            without hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         request_ids (str | Unset):
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
@@ -307,27 +304,26 @@ async def asyncio(
 
      Lists the jobs created by one or more requests. Give `request_id` or `request_ids`; if both are
     given,
-    `request_ids` wins. Without either the answer is 400 `CPS.9003` (the requirement is the provider's;
-    the
-    code is ours). IAM action `cph:jobs:list`.
+    `request_ids` wins. **Decision (ours):** without either the answer is 400 `CPS.9003` (the
+    requirement is
+    the provider's; the code is ours). IAM action `cph:jobs:list`.
 
     As in the provider's example, fields that have no value are empty strings here (ShowJob uses
     `null`).
-    Jobs come in creation order. Jobs no longer kept (see ShowJob) are neither listed nor counted; a
-    request
-    whose jobs are all gone lists none.
+    **Decision (ours):** jobs come in creation order, and `count` is the total number of matching jobs.
+    Jobs no
+    longer kept (see ShowJob) are neither listed nor counted; a request whose jobs are all gone lists
+    none.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         request_id (str | Unset): A CPH identifier: 32 lower-case hexadecimal characters (a UUID
-            without hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            without hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         request_ids (str | Unset):
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.

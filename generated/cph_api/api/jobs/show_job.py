@@ -116,25 +116,22 @@ def sync_detailed(
     while the
     job runs, `error_code`/`error_msg` unless it failed, `execute_msg` for restarts.
 
-    **Decision (ours): unknown job.** The provider documents no answer for an unknown `job_id`; this
-    document
-    answers 404 `CPS.9002`, and so it does for a job that is no longer kept. The embedded mock keeps the
-    newest
-    jobs of each project, up to its `max_jobs` setting (default 1,000,000); beyond that it forgets the
-    oldest
-    finished jobs, all jobs of a request at once, and never a job that is still running.
+    An unknown `job_id` is answered 404 `CPS.0011`. **Decision (ours):** so is a job that is no longer
+    kept.
+    The embedded mock keeps the newest jobs of each project, up to its `max_jobs` setting (default
+    1,000,000); beyond that it forgets the oldest finished jobs, all jobs of a request at once, and
+    never a job
+    that is still running.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         job_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -170,25 +167,22 @@ def sync(
     while the
     job runs, `error_code`/`error_msg` unless it failed, `execute_msg` for restarts.
 
-    **Decision (ours): unknown job.** The provider documents no answer for an unknown `job_id`; this
-    document
-    answers 404 `CPS.9002`, and so it does for a job that is no longer kept. The embedded mock keeps the
-    newest
-    jobs of each project, up to its `max_jobs` setting (default 1,000,000); beyond that it forgets the
-    oldest
-    finished jobs, all jobs of a request at once, and never a job that is still running.
+    An unknown `job_id` is answered 404 `CPS.0011`. **Decision (ours):** so is a job that is no longer
+    kept.
+    The embedded mock keeps the newest jobs of each project, up to its `max_jobs` setting (default
+    1,000,000); beyond that it forgets the oldest finished jobs, all jobs of a request at once, and
+    never a job
+    that is still running.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         job_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -219,25 +213,22 @@ async def asyncio_detailed(
     while the
     job runs, `error_code`/`error_msg` unless it failed, `execute_msg` for restarts.
 
-    **Decision (ours): unknown job.** The provider documents no answer for an unknown `job_id`; this
-    document
-    answers 404 `CPS.9002`, and so it does for a job that is no longer kept. The embedded mock keeps the
-    newest
-    jobs of each project, up to its `max_jobs` setting (default 1,000,000); beyond that it forgets the
-    oldest
-    finished jobs, all jobs of a request at once, and never a job that is still running.
+    An unknown `job_id` is answered 404 `CPS.0011`. **Decision (ours):** so is a job that is no longer
+    kept.
+    The embedded mock keeps the newest jobs of each project, up to its `max_jobs` setting (default
+    1,000,000); beyond that it forgets the oldest finished jobs, all jobs of a request at once, and
+    never a job
+    that is still running.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         job_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -271,25 +262,22 @@ async def asyncio(
     while the
     job runs, `error_code`/`error_msg` unless it failed, `execute_msg` for restarts.
 
-    **Decision (ours): unknown job.** The provider documents no answer for an unknown `job_id`; this
-    document
-    answers 404 `CPS.9002`, and so it does for a job that is no longer kept. The embedded mock keeps the
-    newest
-    jobs of each project, up to its `max_jobs` setting (default 1,000,000); beyond that it forgets the
-    oldest
-    finished jobs, all jobs of a request at once, and never a job that is still running.
+    An unknown `job_id` is answered 404 `CPS.0011`. **Decision (ours):** so is a job that is no longer
+    kept.
+    The embedded mock keeps the newest jobs of each project, up to its `max_jobs` setting (default
+    1,000,000); beyond that it forgets the oldest finished jobs, all jobs of a request at once, and
+    never a job
+    that is still running.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         job_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -162,16 +162,16 @@ def sync_detailed(
     """Query Cloud Phone servers
 
      Lists the project's Cloud Phone servers, newest first (by creation time), paginated by offset and
-    limit.
-    `count` is the total number of servers matching the filters, not the page size. IAM action
-    `cph:servers:list`.
+    limit;
+    an empty list if there are none (CPH API reference, "Querying CPH Servers"). `count` is the total
+    number of
+    servers. IAM action `cph:servers:list`.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
         server_name (str | Unset):
@@ -182,9 +182,9 @@ def sync_detailed(
         create_until (int | Unset):
         status (ServerStatus | Unset): 0, 1, 3, 4 creating; 2 abnormal; 5 normal (running); 8
             frozen; 10 shut down; 11 shutting down;
-            12 shutdown failed; 13 starting. (6 is undocumented and never sent by the mock; third-
-            party code treats it
-            as deleted.)
+            12 shutdown failed; 13 starting. **Decision (ours):** closed to the documented values (6
+            is undocumented
+            and never sent by the mock; third-party code treats it as deleted).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -231,16 +231,16 @@ def sync(
     """Query Cloud Phone servers
 
      Lists the project's Cloud Phone servers, newest first (by creation time), paginated by offset and
-    limit.
-    `count` is the total number of servers matching the filters, not the page size. IAM action
-    `cph:servers:list`.
+    limit;
+    an empty list if there are none (CPH API reference, "Querying CPH Servers"). `count` is the total
+    number of
+    servers. IAM action `cph:servers:list`.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
         server_name (str | Unset):
@@ -251,9 +251,9 @@ def sync(
         create_until (int | Unset):
         status (ServerStatus | Unset): 0, 1, 3, 4 creating; 2 abnormal; 5 normal (running); 8
             frozen; 10 shut down; 11 shutting down;
-            12 shutdown failed; 13 starting. (6 is undocumented and never sent by the mock; third-
-            party code treats it
-            as deleted.)
+            12 shutdown failed; 13 starting. **Decision (ours):** closed to the documented values (6
+            is undocumented
+            and never sent by the mock; third-party code treats it as deleted).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -295,16 +295,16 @@ async def asyncio_detailed(
     """Query Cloud Phone servers
 
      Lists the project's Cloud Phone servers, newest first (by creation time), paginated by offset and
-    limit.
-    `count` is the total number of servers matching the filters, not the page size. IAM action
-    `cph:servers:list`.
+    limit;
+    an empty list if there are none (CPH API reference, "Querying CPH Servers"). `count` is the total
+    number of
+    servers. IAM action `cph:servers:list`.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
         server_name (str | Unset):
@@ -315,9 +315,9 @@ async def asyncio_detailed(
         create_until (int | Unset):
         status (ServerStatus | Unset): 0, 1, 3, 4 creating; 2 abnormal; 5 normal (running); 8
             frozen; 10 shut down; 11 shutting down;
-            12 shutdown failed; 13 starting. (6 is undocumented and never sent by the mock; third-
-            party code treats it
-            as deleted.)
+            12 shutdown failed; 13 starting. **Decision (ours):** closed to the documented values (6
+            is undocumented
+            and never sent by the mock; third-party code treats it as deleted).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -362,16 +362,16 @@ async def asyncio(
     """Query Cloud Phone servers
 
      Lists the project's Cloud Phone servers, newest first (by creation time), paginated by offset and
-    limit.
-    `count` is the total number of servers matching the filters, not the page size. IAM action
-    `cph:servers:list`.
+    limit;
+    an empty list if there are none (CPH API reference, "Querying CPH Servers"). `count` is the total
+    number of
+    servers. IAM action `cph:servers:list`.
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
         server_name (str | Unset):
@@ -382,9 +382,9 @@ async def asyncio(
         create_until (int | Unset):
         status (ServerStatus | Unset): 0, 1, 3, 4 creating; 2 abnormal; 5 normal (running); 8
             frozen; 10 shut down; 11 shutting down;
-            12 shutdown failed; 13 starting. (6 is undocumented and never sent by the mock; third-
-            party code treats it
-            as deleted.)
+            12 shutdown failed; 13 starting. **Decision (ours):** closed to the documented values (6
+            is undocumented
+            and never sent by the mock; third-party code treats it as deleted).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

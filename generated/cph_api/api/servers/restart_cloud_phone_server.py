@@ -130,29 +130,29 @@ def sync_detailed(
 
     IAM action: `cph:servers:restart` (Write, resource type `server`).
 
-    While restarting, a server's status goes 5 (normal) → 11 (shutting down) → 13 (starting) → 5; the
-    job ends
-    with status 2 (succeeded) or -1 (failed; the server ends in status 2, abnormal).
+    **Decision (ours): server status while restarting.** A server's status goes 5 (normal) → 11
+    (shutting
+    down) → 13 (starting) → 5; the job ends with status 2 (succeeded) or -1 (failed; the server ends in
+    status
+    2, abnormal).
 
     **Decision (ours): duplicate IDs.** A server ID listed more than once is restarted once; the
-    response has one
-    entry for it, in the position of its first occurrence. Restarting a server twice in one request is
-    never
-    what a caller means, and collapsing duplicates makes merged or retried lists safe.
+    response has
+    one entry for it, in the position of its first occurrence.
 
     **Decision (ours): per-job vs. request errors.** Problems with the body as a whole (not JSON,
     missing or
     non-array `server_ids`, empty, more than 100 entries, an entry that is not a 32-character lower-case
     hex ID)
     fail the whole request with 400 and restart nothing. A well-formed ID that does not name a
-    restartable server
-    of this project fails only its own entry, inside a 200: `CPS.0016` for an unknown, deleted or other
-    project's
-    server, `CPS.1028` for a frozen one, `CPS.9001` for one that is being created, shut down, started or
-    already
-    restarted. One bad ID must not block the others.
+    restartable
+    server of this project fails only its own entry, inside a 200: `CPS.0016` for an unknown, deleted or
+    other
+    project's server, `CPS.1028` for a frozen one, `CPS.9001` for one that is being created, shut down,
+    started
+    or already restarted.
 
-    **Decision (ours): unknown body fields** are ignored, as a JSON-tolerant backend does.
+    **Decision (ours): unknown body fields** are ignored.
 
     **Retrying.** A restart is not idempotent and the API takes no idempotency key. Resend only after an
     error whose catalog entry says `retryable: yes` (429 throttling, 502 backend unavailable, 503 IAM
@@ -164,10 +164,9 @@ def sync_detailed(
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         body (RestartCloudPhoneServerRequestBody): The servers to restart.
 
     Raises:
@@ -207,29 +206,29 @@ def sync(
 
     IAM action: `cph:servers:restart` (Write, resource type `server`).
 
-    While restarting, a server's status goes 5 (normal) → 11 (shutting down) → 13 (starting) → 5; the
-    job ends
-    with status 2 (succeeded) or -1 (failed; the server ends in status 2, abnormal).
+    **Decision (ours): server status while restarting.** A server's status goes 5 (normal) → 11
+    (shutting
+    down) → 13 (starting) → 5; the job ends with status 2 (succeeded) or -1 (failed; the server ends in
+    status
+    2, abnormal).
 
     **Decision (ours): duplicate IDs.** A server ID listed more than once is restarted once; the
-    response has one
-    entry for it, in the position of its first occurrence. Restarting a server twice in one request is
-    never
-    what a caller means, and collapsing duplicates makes merged or retried lists safe.
+    response has
+    one entry for it, in the position of its first occurrence.
 
     **Decision (ours): per-job vs. request errors.** Problems with the body as a whole (not JSON,
     missing or
     non-array `server_ids`, empty, more than 100 entries, an entry that is not a 32-character lower-case
     hex ID)
     fail the whole request with 400 and restart nothing. A well-formed ID that does not name a
-    restartable server
-    of this project fails only its own entry, inside a 200: `CPS.0016` for an unknown, deleted or other
-    project's
-    server, `CPS.1028` for a frozen one, `CPS.9001` for one that is being created, shut down, started or
-    already
-    restarted. One bad ID must not block the others.
+    restartable
+    server of this project fails only its own entry, inside a 200: `CPS.0016` for an unknown, deleted or
+    other
+    project's server, `CPS.1028` for a frozen one, `CPS.9001` for one that is being created, shut down,
+    started
+    or already restarted.
 
-    **Decision (ours): unknown body fields** are ignored, as a JSON-tolerant backend does.
+    **Decision (ours): unknown body fields** are ignored.
 
     **Retrying.** A restart is not idempotent and the API takes no idempotency key. Resend only after an
     error whose catalog entry says `retryable: yes` (429 throttling, 502 backend unavailable, 503 IAM
@@ -241,10 +240,9 @@ def sync(
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         body (RestartCloudPhoneServerRequestBody): The servers to restart.
 
     Raises:
@@ -279,29 +277,29 @@ async def asyncio_detailed(
 
     IAM action: `cph:servers:restart` (Write, resource type `server`).
 
-    While restarting, a server's status goes 5 (normal) → 11 (shutting down) → 13 (starting) → 5; the
-    job ends
-    with status 2 (succeeded) or -1 (failed; the server ends in status 2, abnormal).
+    **Decision (ours): server status while restarting.** A server's status goes 5 (normal) → 11
+    (shutting
+    down) → 13 (starting) → 5; the job ends with status 2 (succeeded) or -1 (failed; the server ends in
+    status
+    2, abnormal).
 
     **Decision (ours): duplicate IDs.** A server ID listed more than once is restarted once; the
-    response has one
-    entry for it, in the position of its first occurrence. Restarting a server twice in one request is
-    never
-    what a caller means, and collapsing duplicates makes merged or retried lists safe.
+    response has
+    one entry for it, in the position of its first occurrence.
 
     **Decision (ours): per-job vs. request errors.** Problems with the body as a whole (not JSON,
     missing or
     non-array `server_ids`, empty, more than 100 entries, an entry that is not a 32-character lower-case
     hex ID)
     fail the whole request with 400 and restart nothing. A well-formed ID that does not name a
-    restartable server
-    of this project fails only its own entry, inside a 200: `CPS.0016` for an unknown, deleted or other
-    project's
-    server, `CPS.1028` for a frozen one, `CPS.9001` for one that is being created, shut down, started or
-    already
-    restarted. One bad ID must not block the others.
+    restartable
+    server of this project fails only its own entry, inside a 200: `CPS.0016` for an unknown, deleted or
+    other
+    project's server, `CPS.1028` for a frozen one, `CPS.9001` for one that is being created, shut down,
+    started
+    or already restarted.
 
-    **Decision (ours): unknown body fields** are ignored, as a JSON-tolerant backend does.
+    **Decision (ours): unknown body fields** are ignored.
 
     **Retrying.** A restart is not idempotent and the API takes no idempotency key. Resend only after an
     error whose catalog entry says `retryable: yes` (429 throttling, 502 backend unavailable, 503 IAM
@@ -313,10 +311,9 @@ async def asyncio_detailed(
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         body (RestartCloudPhoneServerRequestBody): The servers to restart.
 
     Raises:
@@ -354,29 +351,29 @@ async def asyncio(
 
     IAM action: `cph:servers:restart` (Write, resource type `server`).
 
-    While restarting, a server's status goes 5 (normal) → 11 (shutting down) → 13 (starting) → 5; the
-    job ends
-    with status 2 (succeeded) or -1 (failed; the server ends in status 2, abnormal).
+    **Decision (ours): server status while restarting.** A server's status goes 5 (normal) → 11
+    (shutting
+    down) → 13 (starting) → 5; the job ends with status 2 (succeeded) or -1 (failed; the server ends in
+    status
+    2, abnormal).
 
     **Decision (ours): duplicate IDs.** A server ID listed more than once is restarted once; the
-    response has one
-    entry for it, in the position of its first occurrence. Restarting a server twice in one request is
-    never
-    what a caller means, and collapsing duplicates makes merged or retried lists safe.
+    response has
+    one entry for it, in the position of its first occurrence.
 
     **Decision (ours): per-job vs. request errors.** Problems with the body as a whole (not JSON,
     missing or
     non-array `server_ids`, empty, more than 100 entries, an entry that is not a 32-character lower-case
     hex ID)
     fail the whole request with 400 and restart nothing. A well-formed ID that does not name a
-    restartable server
-    of this project fails only its own entry, inside a 200: `CPS.0016` for an unknown, deleted or other
-    project's
-    server, `CPS.1028` for a frozen one, `CPS.9001` for one that is being created, shut down, started or
-    already
-    restarted. One bad ID must not block the others.
+    restartable
+    server of this project fails only its own entry, inside a 200: `CPS.0016` for an unknown, deleted or
+    other
+    project's server, `CPS.1028` for a frozen one, `CPS.9001` for one that is being created, shut down,
+    started
+    or already restarted.
 
-    **Decision (ours): unknown body fields** are ignored, as a JSON-tolerant backend does.
+    **Decision (ours): unknown body fields** are ignored.
 
     **Retrying.** A restart is not idempotent and the API takes no idempotency key. Resend only after an
     error whose catalog entry says `retryable: yes` (429 throttling, 502 backend unavailable, 503 IAM
@@ -388,10 +385,9 @@ async def asyncio(
 
     Args:
         project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every ID the
-            provider documents. **Decision (ours):** the provider only says "at most 32 bytes";
-            enforcing the
-            format catches server names or other IDs passed by mistake before they reach CPH.
+            hyphens), as in every current
+            example of the provider. **Decision (ours):** the provider documents no format; this
+            document enforces it.
         body (RestartCloudPhoneServerRequestBody): The servers to restart.
 
     Raises:
