@@ -2,8 +2,9 @@
 
 Two steps, both with the Node tools pinned in the root ``package.json`` (``npm ci`` installs them):
 
-1. openapi-typescript writes ``src/schema.d.ts`` from the provider document (``openapi/cph.openapi.yaml`` unless
-   ``--spec``);
+1. openapi-typescript writes ``src/schema.d.ts`` from the strict document (``openapi/cph.strict.openapi.yaml``
+   unless ``--spec``; the provider contract ``openapi/cph.openapi.yaml`` makes every response field optional, which
+   ``restart.ts`` does not handle yet);
 2. ``tsc --strict`` compiles ``src/`` into ``build/``: ``restart.js`` (the example program, AK/SK-signed or with a
    token), ``sign-vectors.js`` (runs the signing conformance kit through ``signing.ts``), ``signing.js``, ``auth.js``.
 
@@ -34,7 +35,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT / "openapi" / "cph.openapi.yaml"
+SPEC = ROOT / "openapi" / "cph.strict.openapi.yaml"
 PROJECT = ROOT / "clients" / "typescript"
 NODE_MODULES = ROOT / "node_modules"
 PROJECT_FILES = ("package.json", "tsconfig.json", "redocly.yaml")
