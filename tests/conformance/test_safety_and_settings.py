@@ -26,7 +26,7 @@ from conformance.target import Target
 from cph._auth import TokenAuth
 from cph._credentials import TokenCredentials
 from cph._spec import load_spec
-from cph.settings import options
+from cph.settings import help_text, options
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 ROOT = Path(__file__).resolve().parents[2]
@@ -295,3 +295,25 @@ def test_a_bad_option_is_one_line_without_traceback(tmp_path: Path) -> None:
         "ERROR: conformance: --max-examples: Input should be a valid integer, unable to parse string as an integer "
         "(got 'abc')"
     )
+
+
+def test_help_lists_every_option_from_the_declaration(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(ROOT / part) for part in ("src", "generated", "."))}
+    env["COLUMNS"] = "400"
+    result = subprocess.run(
+        [sys.executable, "-m", "conformance", "-p", "no:cacheprovider", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    for item in options(SuiteOptions):
+        if item.flag is None:
+            assert f"--{item.path[-1].replace('_', '-')}=" not in text  # secrets: environment or file only
+            continue
+        assert f"{item.flag}=" in text or f"{item.flag} " in text
+        assert " ".join(help_text(item).split()) in text
