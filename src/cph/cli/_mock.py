@@ -79,23 +79,23 @@ def mock_command(
 ) -> None:
     """Run the mock CPH endpoint (restart, jobs, servers behind a simulated API gateway) until Ctrl-C."""
     try:
-        options = load(MockSettings, given=settings, from_command_line=True, env=os.environ, file=config_file)
-        config = options.to_config()
+        chosen = load(MockSettings, given=settings, from_command_line=True, env=os.environ, file=config_file)
+        config = chosen.to_config()
         mock_app = create_app(config)
     except (SettingsError, ValueError) as exc:
         typer.echo(f"Invalid mock configuration: {exc}", err=True)
         raise typer.Exit(2) from None
-    if not is_loopback(options.host) and not options.allow_remote:
+    if not is_loopback(chosen.host) and not chosen.allow_remote:
         typer.echo(
-            f"Refusing to listen on non-loopback address {options.host}; pass --allow-remote to do so.", err=True
+            f"Refusing to listen on non-loopback address {chosen.host}; pass --allow-remote to do so.", err=True
         )
         raise typer.Exit(2)
     try:
-        sock = bind_socket(options.host, options.port)
+        sock = bind_socket(chosen.host, chosen.port)
     except OSError as exc:
-        typer.echo(f"Cannot listen on {options.host}:{options.port}: {exc.strerror}", err=True)
+        typer.echo(f"Cannot listen on {chosen.host}:{chosen.port}: {exc.strerror}", err=True)
         raise typer.Exit(1) from None
     typer.echo(describe(config, url_for(sock)))
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled once shut down
-        serve(mock_app, sock, log_level=options.log_level)
+        serve(mock_app, sock, log_level=chosen.log_level)
     typer.echo("Mock stopped.")
