@@ -30,11 +30,12 @@ from cph.mock._config import (
     load_config,
 )
 from cph.mock._faults import Fault, FaultInjector, FaultKind
+from cph.mock._fleet import Job
 from cph.mock._gateway import Gateway, Principal
 from cph.mock._responses import ErrorReply
 from cph.mock._schemas import bundle_schema, compile_response_validators, compile_schema, response_schema
 from cph.mock._server import MockHttpProtocol, MockServer, bind_socket, serve, uvicorn_config
-from cph.mock._state import RESTARTABLE, Job, MockState, StateSnapshot
+from cph.mock._state import RESTARTABLE, MockState, StateSnapshot
 
 __all__ = [
     "ABORT_EXTENSION",

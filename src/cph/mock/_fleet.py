@@ -1,4 +1,5 @@
-"""A project's Cloud Phone servers: the record the mock keeps per server, and a seeded fleet generator.
+"""A project's Cloud Phone servers: the record the mock keeps per server, its running restart, and a seeded fleet
+generator.
 
 Why generated fleets: tests and demos need servers in every interesting state (normal, abnormal, frozen, shut
 down, being created) without writing fixtures by hand, and the same seed must give the same fleet so a failing run
@@ -12,10 +13,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from cph.mock._state import Job
+from typing import Any
 
 STATUS_MIX: tuple[tuple[int, float], ...] = (
     (5, 0.70),  # normal
@@ -42,6 +40,41 @@ PHONE_MODELS = {
 }
 ZONES = ("cn-east-3a", "cn-east-3b", "cn-east-3c")
 DAY = 86_400.0
+
+SHUTTING_DOWN = 11
+STARTING = 13
+JOB_RUNNING = 1
+JOB_SUCCEEDED = 2
+JOB_FAILED = -1
+
+
+@dataclass(slots=True)
+class Job:
+    """A restart job. Its whole future is fixed at creation: it runs from ``begin`` to ``end`` and then succeeds
+    or fails according to ``succeeds``; while it runs the server shows 11 during the first half, 13 the second.
+
+    The state keeps one as its server's ``active_job`` while it runs; the job's record is its
+    :class:`~cph.mock._state.JobBatch`. It lives here, with :class:`Server`, so the two modules do not import each
+    other.
+    """
+
+    job_id: str
+    server_id: str
+    project_id: str
+    request_id: str
+    seq: int
+    begin: float
+    end: float
+    succeeds: bool
+
+    def status(self, now: float) -> int:
+        if now < self.end:
+            return JOB_RUNNING
+        return JOB_SUCCEEDED if self.succeeds else JOB_FAILED
+
+    def server_status(self, now: float) -> int:
+        """The status the job gives its server at ``now`` (only meaningful while it runs)."""
+        return SHUTTING_DOWN if now < (self.begin + self.end) / 2 else STARTING
 
 
 @dataclass(slots=True)

@@ -12,7 +12,7 @@ makes a restart's bookkeeping, and the objects the garbage collector has to walk
 jobs — so a mock under load answers without long collection pauses. A job ID is its batch's
 random 24-hex-digit key followed by 8 hex digits that encode the job's index in the batch (scrambled, so the IDs of
 one request do not look consecutive), so ShowJob finds a job from its ID without a per-job index. A server's running
-restart is the only per-job object (:class:`Job`), at most one per server. Retention is bounded
+restart is the only per-job object (:class:`~cph.mock._fleet.Job`), at most one per server. Retention is bounded
 (:attr:`~cph.mock.MockConfig.max_jobs`): once a project holds more jobs, its oldest finished ones are forgotten.
 
 Which servers can be restarted (:data:`RESTARTABLE`): 5 (normal) is the ordinary case; 2 (abnormal) because a
@@ -37,19 +37,20 @@ from typing import Any
 from cph._catalog import Catalog
 from cph.mock._clock import Clock
 from cph.mock._config import MockConfig
-from cph.mock._fleet import Server, generate_fleet
+from cph.mock._fleet import (
+    JOB_FAILED,
+    JOB_RUNNING,
+    JOB_SUCCEEDED,
+    Job,
+    Server,
+    generate_fleet,
+)
 
 RESTARTABLE = frozenset({5, 2, 10, 12})
 FROZEN = 8
 CREATING = frozenset({0, 1, 3, 4})
-SHUTTING_DOWN = 11
-STARTING = 13
 NORMAL = 5
 ABNORMAL = 2
-
-JOB_RUNNING = 1
-JOB_SUCCEEDED = 2
-JOB_FAILED = -1
 
 _JOB_FAILURE_CODE = "CPS.0003"
 UNKNOWN_SERVER = "CPS.0016"
@@ -75,33 +76,6 @@ def _index_suffix(index: int) -> str:
 def utc_time(seconds: float) -> str:
     """Unix seconds as the spec's ``UtcTime``: ``YYYY-MM-DDTHH:MM:SSZ``."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
-
-
-@dataclass(slots=True)
-class Job:
-    """A restart job. Its whole future is fixed at creation: it runs from ``begin`` to ``end`` and then succeeds
-    or fails according to ``succeeds``; while it runs the server shows 11 during the first half, 13 the second.
-
-    The state keeps one as its server's ``active_job`` while it runs; the job's record is its :class:`JobBatch`.
-    """
-
-    job_id: str
-    server_id: str
-    project_id: str
-    request_id: str
-    seq: int
-    begin: float
-    end: float
-    succeeds: bool
-
-    def status(self, now: float) -> int:
-        if now < self.end:
-            return JOB_RUNNING
-        return JOB_SUCCEEDED if self.succeeds else JOB_FAILED
-
-    def server_status(self, now: float) -> int:
-        """The status the job gives its server at ``now`` (only meaningful while it runs)."""
-        return SHUTTING_DOWN if now < (self.begin + self.end) / 2 else STARTING
 
 
 @dataclass(slots=True)
