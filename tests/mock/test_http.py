@@ -388,17 +388,22 @@ def test_scheduled_error_then_normal_service(mock: MockServer) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ TCP_NODELAY
-def test_sockets_have_tcp_nodelay_and_answers_do_not_stall(mock: MockServer) -> None:
-    with socket.create_connection(("127.0.0.1", mock.port), timeout=5) as sock:  # a stock client: Nagle left on
-        reader = Reader(sock)
-        durations = []
-        for _ in range(15):
-            started = time.perf_counter()
-            sock.sendall(request("GET", SERVERS + "?limit=1"))
-            assert reader.response()[0] == 200
-            durations.append(time.perf_counter() - started)
-        assert mock._server is not None
-        accepted = [c.transport.get_extra_info("socket") for c in mock._server.server_state.connections]
-        assert accepted
-        assert all(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for s in accepted)
+@pytest.mark.parametrize("loop", ["asyncio", "auto"])
+def test_sockets_have_tcp_nodelay_and_answers_do_not_stall(loop: str) -> None:
+    """asyncio sets TCP_NODELAY only on sockets whose protocol number says TCP; uvloop sets it on every one."""
+    with MockServer(make_config(), loop=loop) as mock:
+        assert mock._socket is not None
+        assert mock._socket.proto == socket.IPPROTO_TCP
+        with socket.create_connection(("127.0.0.1", mock.port), timeout=5) as sock:  # a stock client: Nagle on
+            reader = Reader(sock)
+            durations = []
+            for _ in range(15):
+                started = time.perf_counter()
+                sock.sendall(request("GET", SERVERS + "?limit=1"))
+                assert reader.response()[0] == 200
+                durations.append(time.perf_counter() - started)
+            assert mock._server is not None
+            accepted = [c.transport.get_extra_info("socket") for c in mock._server.server_state.connections]
+            assert accepted
+            assert all(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for s in accepted)
     assert statistics.median(durations) < 0.030, durations  # with Nagle each answer waits ~40 ms for an ACK

@@ -140,11 +140,17 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def uvicorn_config(app: Any, *, log_level: str = "warning", timeout_keep_alive: int = 5) -> uvicorn.Config:
-    """The uvicorn settings the mock runs with: its protocol, no websockets, lifespan, access log or ``Server``."""
+def uvicorn_config(
+    app: Any, *, log_level: str = "warning", timeout_keep_alive: int = 5, loop: str = "auto"
+) -> uvicorn.Config:
+    """The uvicorn settings the mock runs with: its protocol, no websockets, lifespan, access log or ``Server``.
+
+    ``loop`` is uvicorn's: ``auto`` (uvloop, installed with ``uvicorn[standard]``) or ``asyncio``.
+    """
     return uvicorn.Config(
         app,
         http=MockHttpProtocol,
+        loop=loop,
         ws="none",
         lifespan="off",
         log_level=log_level,
@@ -184,12 +190,14 @@ class MockServer:
         app: MockApp | None = None,
         log_level: str = "warning",
         timeout_keep_alive: int = 5,
+        loop: str = "auto",
     ) -> None:
         self.app = app if app is not None else create_app(config, clock=clock)
         self.host = host
         self.port = port
         self._log_level = log_level
         self._timeout_keep_alive = timeout_keep_alive
+        self._loop = loop
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -219,7 +227,9 @@ class MockServer:
         self.port = sock.getsockname()[1]
         # uvicorn installs signal handlers only in the main thread, so a thread server leaves them alone.
         server = uvicorn.Server(
-            uvicorn_config(self.app, log_level=self._log_level, timeout_keep_alive=self._timeout_keep_alive)
+            uvicorn_config(
+                self.app, log_level=self._log_level, timeout_keep_alive=self._timeout_keep_alive, loop=self._loop
+            )
         )
         self._server = server
         self._thread = threading.Thread(target=self._run, args=(server, sock), name="cph-mock", daemon=True)
