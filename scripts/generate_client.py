@@ -75,8 +75,8 @@ def build_strict(dest: Path) -> None:
         dest.write_text(STRICT_HEADER + out.read_text(encoding="utf-8"), encoding="utf-8")
 
 
-CLIENT_SOURCE = STRICT
-"""The document the Python client is generated from (moving to the provider contract, ``SPEC``)."""
+CLIENT_SOURCE = SPEC
+"""The document the Python client is generated from: the provider contract, never the strict document."""
 
 
 def generate(dest: Path) -> None:

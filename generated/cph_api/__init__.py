@@ -1,4 +1,4 @@
-"""A client library for accessing Huawei Cloud CPH — RestartCloudPhoneServer and the operations a restart needs (strict profile)"""
+"""A client library for accessing Huawei Cloud CPH — RestartCloudPhoneServer and the operations a restart needs (provider contract)"""
 
 from .client import AuthenticatedClient, Client
 

@@ -64,9 +64,10 @@ class JobInfo:
 
     @classmethod
     def from_model(cls, job: Job | ShowJobResponse) -> JobInfo:
+        # The provider contract leaves every field optional: a job without a status has not been seen to end.
         return cls(
-            job_id=job.job_id,
-            status=JobStatus(job.status),
+            job_id=_text(job.job_id) or "",
+            status=JobStatus(job.status) if isinstance(job.status, int) else JobStatus.RUNNING,
             server_id=_text(job.server_id),
             begin_time=_text(job.begin_time),
             end_time=_text(job.end_time),

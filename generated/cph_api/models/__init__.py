@@ -14,8 +14,6 @@ from .restart_cloud_phone_server_response import RestartCloudPhoneServerResponse
 from .server import Server
 from .server_job import ServerJob
 from .server_metadata import ServerMetadata
-from .server_network_version import ServerNetworkVersion
-from .server_status import ServerStatus
 from .show_job_response import ShowJobResponse
 
 __all__ = (
@@ -31,7 +29,5 @@ __all__ = (
     "Server",
     "ServerJob",
     "ServerMetadata",
-    "ServerNetworkVersion",
-    "ServerStatus",
     "ShowJobResponse",
 )

@@ -17,38 +17,37 @@ class ErrorResponse:
     also understands `errorCode`/`errorMsg`, `code`/`message` and a nested object; CPH sends this shape.
 
         Attributes:
-            error_code (str):
-            error_msg (str):
-            request_id (str | Unset): Equal to the `X-Request-Id` header (decision, ours).
+            request_id (str | Unset):
+            error_code (str | Unset):
+            error_msg (str | Unset):
             encoded_authorization_message (str | Unset): Sent by some Huawei services with permission errors; the official
                 SDK keeps it.
     """
 
-    error_code: str
-    error_msg: str
     request_id: str | Unset = UNSET
+    error_code: str | Unset = UNSET
+    error_msg: str | Unset = UNSET
     encoded_authorization_message: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        request_id = self.request_id
+
         error_code = self.error_code
 
         error_msg = self.error_msg
-
-        request_id = self.request_id
 
         encoded_authorization_message = self.encoded_authorization_message
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "error_code": error_code,
-                "error_msg": error_msg,
-            }
-        )
+        field_dict.update({})
         if request_id is not UNSET:
             field_dict["request_id"] = request_id
+        if error_code is not UNSET:
+            field_dict["error_code"] = error_code
+        if error_msg is not UNSET:
+            field_dict["error_msg"] = error_msg
         if encoded_authorization_message is not UNSET:
             field_dict["encoded_authorization_message"] = encoded_authorization_message
 
@@ -57,18 +56,18 @@ class ErrorResponse:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        error_code = d.pop("error_code")
-
-        error_msg = d.pop("error_msg")
-
         request_id = d.pop("request_id", UNSET)
+
+        error_code = d.pop("error_code", UNSET)
+
+        error_msg = d.pop("error_msg", UNSET)
 
         encoded_authorization_message = d.pop("encoded_authorization_message", UNSET)
 
         error_response = cls(
+            request_id=request_id,
             error_code=error_code,
             error_msg=error_msg,
-            request_id=request_id,
             encoded_authorization_message=encoded_authorization_message,
         )
 

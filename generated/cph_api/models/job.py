@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -14,74 +14,108 @@ T = TypeVar("T", bound="Job")
 
 @_attrs_define
 class Job:
-    """A job as ListJobs shows it; unset fields are empty strings. `job_id`, `status` and `begin_time` always
-    present (decision, ours).
+    """A job as ListJobs shows it. Every field optional, as in both SDKs.
 
-        Attributes:
-            job_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every
-                current
-                example of the provider. **Decision (ours):** the provider documents no format; this document enforces it.
-            begin_time (str): UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
-            status (JobStatus): `1` running, `2` succeeded, `-1` failed.
-            server_id (str | Unset): The server of a server job (restart).
-            phone_id (str | Unset): The phone of a phone job.
-            node_id (str | Unset): The server of a server job (deprecated).
-            end_time (str | Unset): When the job ended; empty while it runs.
-            error_code (str | Unset): Why the job failed.
-            error_msg (str | Unset): The message of `error_code`.
-            execute_msg (str | Unset): Job output, at most 1024 bytes.
+    Attributes:
+        job_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case hexadecimal characters (a
+            UUID without
+            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a server ID is "at
+            most 32 bytes"), and both SDKs accept any string.
+        server_id (None | str | Unset): The server of a server job (restart).
+        phone_id (None | str | Unset): The phone of a phone job.
+        node_id (None | str | Unset): The server of a server job (deprecated).
+        begin_time (None | str | Unset): UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+        end_time (None | str | Unset): When the job ended, UTC as `YYYY-MM-DDTHH:MM:SSZ`.
+        status (JobStatus | Unset): `1` running, `2` succeeded, `-1` failed.
+        error_code (None | str | Unset): Why the job failed.
+        error_msg (None | str | Unset): The message of `error_code`.
+        execute_msg (None | str | Unset): Job output, at most 1024 bytes.
     """
 
-    job_id: str
-    begin_time: str
-    status: JobStatus
-    server_id: str | Unset = UNSET
-    phone_id: str | Unset = UNSET
-    node_id: str | Unset = UNSET
-    end_time: str | Unset = UNSET
-    error_code: str | Unset = UNSET
-    error_msg: str | Unset = UNSET
-    execute_msg: str | Unset = UNSET
+    job_id: str | Unset = UNSET
+    server_id: None | str | Unset = UNSET
+    phone_id: None | str | Unset = UNSET
+    node_id: None | str | Unset = UNSET
+    begin_time: None | str | Unset = UNSET
+    end_time: None | str | Unset = UNSET
+    status: JobStatus | Unset = UNSET
+    error_code: None | str | Unset = UNSET
+    error_msg: None | str | Unset = UNSET
+    execute_msg: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         job_id = self.job_id
 
-        begin_time = self.begin_time
+        server_id: None | str | Unset
+        if isinstance(self.server_id, Unset):
+            server_id = UNSET
+        else:
+            server_id = self.server_id
 
-        status: int = self.status
+        phone_id: None | str | Unset
+        if isinstance(self.phone_id, Unset):
+            phone_id = UNSET
+        else:
+            phone_id = self.phone_id
 
-        server_id = self.server_id
+        node_id: None | str | Unset
+        if isinstance(self.node_id, Unset):
+            node_id = UNSET
+        else:
+            node_id = self.node_id
 
-        phone_id = self.phone_id
+        begin_time: None | str | Unset
+        if isinstance(self.begin_time, Unset):
+            begin_time = UNSET
+        else:
+            begin_time = self.begin_time
 
-        node_id = self.node_id
+        end_time: None | str | Unset
+        if isinstance(self.end_time, Unset):
+            end_time = UNSET
+        else:
+            end_time = self.end_time
 
-        end_time = self.end_time
+        status: int | Unset = UNSET
+        if not isinstance(self.status, Unset):
+            status = self.status
 
-        error_code = self.error_code
+        error_code: None | str | Unset
+        if isinstance(self.error_code, Unset):
+            error_code = UNSET
+        else:
+            error_code = self.error_code
 
-        error_msg = self.error_msg
+        error_msg: None | str | Unset
+        if isinstance(self.error_msg, Unset):
+            error_msg = UNSET
+        else:
+            error_msg = self.error_msg
 
-        execute_msg = self.execute_msg
+        execute_msg: None | str | Unset
+        if isinstance(self.execute_msg, Unset):
+            execute_msg = UNSET
+        else:
+            execute_msg = self.execute_msg
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "job_id": job_id,
-                "begin_time": begin_time,
-                "status": status,
-            }
-        )
+        field_dict.update({})
+        if job_id is not UNSET:
+            field_dict["job_id"] = job_id
         if server_id is not UNSET:
             field_dict["server_id"] = server_id
         if phone_id is not UNSET:
             field_dict["phone_id"] = phone_id
         if node_id is not UNSET:
             field_dict["node_id"] = node_id
+        if begin_time is not UNSET:
+            field_dict["begin_time"] = begin_time
         if end_time is not UNSET:
             field_dict["end_time"] = end_time
+        if status is not UNSET:
+            field_dict["status"] = status
         if error_code is not UNSET:
             field_dict["error_code"] = error_code
         if error_msg is not UNSET:
@@ -94,34 +128,95 @@ class Job:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        job_id = d.pop("job_id")
+        job_id = d.pop("job_id", UNSET)
 
-        begin_time = d.pop("begin_time")
+        def _parse_server_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        status = check_job_status(d.pop("status"))
+        server_id = _parse_server_id(d.pop("server_id", UNSET))
 
-        server_id = d.pop("server_id", UNSET)
+        def _parse_phone_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        phone_id = d.pop("phone_id", UNSET)
+        phone_id = _parse_phone_id(d.pop("phone_id", UNSET))
 
-        node_id = d.pop("node_id", UNSET)
+        def _parse_node_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        end_time = d.pop("end_time", UNSET)
+        node_id = _parse_node_id(d.pop("node_id", UNSET))
 
-        error_code = d.pop("error_code", UNSET)
+        def _parse_begin_time(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        error_msg = d.pop("error_msg", UNSET)
+        begin_time = _parse_begin_time(d.pop("begin_time", UNSET))
 
-        execute_msg = d.pop("execute_msg", UNSET)
+        def _parse_end_time(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        end_time = _parse_end_time(d.pop("end_time", UNSET))
+
+        _status = d.pop("status", UNSET)
+        status: JobStatus | Unset
+        if isinstance(_status, Unset):
+            status = UNSET
+        else:
+            status = check_job_status(_status)
+
+        def _parse_error_code(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        error_code = _parse_error_code(d.pop("error_code", UNSET))
+
+        def _parse_error_msg(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        error_msg = _parse_error_msg(d.pop("error_msg", UNSET))
+
+        def _parse_execute_msg(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        execute_msg = _parse_execute_msg(d.pop("execute_msg", UNSET))
 
         job = cls(
             job_id=job_id,
-            begin_time=begin_time,
-            status=status,
             server_id=server_id,
             phone_id=phone_id,
             node_id=node_id,
+            begin_time=begin_time,
             end_time=end_time,
+            status=status,
             error_code=error_code,
             error_msg=error_msg,
             execute_msg=execute_msg,

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.server import Server
 
@@ -15,19 +17,20 @@ T = TypeVar("T", bound="ListCloudPhoneServersResponse")
 
 @_attrs_define
 class ListCloudPhoneServersResponse:
-    """All three fields always present (decision, ours).
+    """Every field optional, as in both SDKs.
 
     Attributes:
-        request_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every
-            current
-            example of the provider. **Decision (ours):** the provider documents no format; this document enforces it.
-        count (int): Total number of servers matching the filters.
-        servers (list[Server]):
+        request_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case hexadecimal characters (a
+            UUID without
+            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a server ID is "at
+            most 32 bytes"), and both SDKs accept any string.
+        count (int | Unset): Total number of servers.
+        servers (list[Server] | Unset):
     """
 
-    request_id: str
-    count: int
-    servers: list[Server]
+    request_id: str | Unset = UNSET
+    count: int | Unset = UNSET
+    servers: list[Server] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -35,20 +38,22 @@ class ListCloudPhoneServersResponse:
 
         count = self.count
 
-        servers = []
-        for servers_item_data in self.servers:
-            servers_item = servers_item_data.to_dict()
-            servers.append(servers_item)
+        servers: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.servers, Unset):
+            servers = []
+            for servers_item_data in self.servers:
+                servers_item = servers_item_data.to_dict()
+                servers.append(servers_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "request_id": request_id,
-                "count": count,
-                "servers": servers,
-            }
-        )
+        field_dict.update({})
+        if request_id is not UNSET:
+            field_dict["request_id"] = request_id
+        if count is not UNSET:
+            field_dict["count"] = count
+        if servers is not UNSET:
+            field_dict["servers"] = servers
 
         return field_dict
 
@@ -57,16 +62,18 @@ class ListCloudPhoneServersResponse:
         from ..models.server import Server
 
         d = dict(src_dict)
-        request_id = d.pop("request_id")
+        request_id = d.pop("request_id", UNSET)
 
-        count = d.pop("count")
+        count = d.pop("count", UNSET)
 
-        servers = []
-        _servers = d.pop("servers")
-        for servers_item_data in _servers:
-            servers_item = Server.from_dict(servers_item_data)
+        _servers = d.pop("servers", UNSET)
+        servers: list[Server] | Unset = UNSET
+        if _servers is not UNSET:
+            servers = []
+            for servers_item_data in _servers:
+                servers_item = Server.from_dict(servers_item_data)
 
-            servers.append(servers_item)
+                servers.append(servers_item)
 
         list_cloud_phone_servers_response = cls(
             request_id=request_id,

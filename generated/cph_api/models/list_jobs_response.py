@@ -17,41 +17,37 @@ T = TypeVar("T", bound="ListJobsResponse")
 
 @_attrs_define
 class ListJobsResponse:
-    """Both `request_id` and `jobs` always present (decision, ours).
+    """Every field optional, as in both SDKs.
 
     Attributes:
-        request_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every
-            current
-            example of the provider. **Decision (ours):** the provider documents no format; this document enforces it.
-        jobs (list[Job]):
-        count (int | Unset): Total number of matching jobs (decision, ours: the provider documents no total).
+        request_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case hexadecimal characters (a
+            UUID without
+            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a server ID is "at
+            most 32 bytes"), and both SDKs accept any string.
+        jobs (list[Job] | Unset):
     """
 
-    request_id: str
-    jobs: list[Job]
-    count: int | Unset = UNSET
+    request_id: str | Unset = UNSET
+    jobs: list[Job] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         request_id = self.request_id
 
-        jobs = []
-        for jobs_item_data in self.jobs:
-            jobs_item = jobs_item_data.to_dict()
-            jobs.append(jobs_item)
-
-        count = self.count
+        jobs: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.jobs, Unset):
+            jobs = []
+            for jobs_item_data in self.jobs:
+                jobs_item = jobs_item_data.to_dict()
+                jobs.append(jobs_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "request_id": request_id,
-                "jobs": jobs,
-            }
-        )
-        if count is not UNSET:
-            field_dict["count"] = count
+        field_dict.update({})
+        if request_id is not UNSET:
+            field_dict["request_id"] = request_id
+        if jobs is not UNSET:
+            field_dict["jobs"] = jobs
 
         return field_dict
 
@@ -60,21 +56,20 @@ class ListJobsResponse:
         from ..models.job import Job
 
         d = dict(src_dict)
-        request_id = d.pop("request_id")
+        request_id = d.pop("request_id", UNSET)
 
-        jobs = []
-        _jobs = d.pop("jobs")
-        for jobs_item_data in _jobs:
-            jobs_item = Job.from_dict(jobs_item_data)
+        _jobs = d.pop("jobs", UNSET)
+        jobs: list[Job] | Unset = UNSET
+        if _jobs is not UNSET:
+            jobs = []
+            for jobs_item_data in _jobs:
+                jobs_item = Job.from_dict(jobs_item_data)
 
-            jobs.append(jobs_item)
-
-        count = d.pop("count", UNSET)
+                jobs.append(jobs_item)
 
         list_jobs_response = cls(
             request_id=request_id,
             jobs=jobs,
-            count=count,
         )
 
         list_jobs_response.additional_properties = d

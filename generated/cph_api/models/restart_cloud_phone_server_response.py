@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.server_job import ServerJob
 
@@ -15,35 +17,37 @@ T = TypeVar("T", bound="RestartCloudPhoneServerResponse")
 
 @_attrs_define
 class RestartCloudPhoneServerResponse:
-    """Both fields always present (decision, ours).
+    """Every field optional, as in both SDKs.
 
     Attributes:
-        request_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every
-            current
-            example of the provider. **Decision (ours):** the provider documents no format; this document enforces it.
-        jobs (list[ServerJob]): One entry per distinct requested server, in request order (decision, ours).
+        request_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case hexadecimal characters (a
+            UUID without
+            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a server ID is "at
+            most 32 bytes"), and both SDKs accept any string.
+        jobs (list[ServerJob] | Unset): One entry per requested server.
     """
 
-    request_id: str
-    jobs: list[ServerJob]
+    request_id: str | Unset = UNSET
+    jobs: list[ServerJob] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         request_id = self.request_id
 
-        jobs = []
-        for jobs_item_data in self.jobs:
-            jobs_item = jobs_item_data.to_dict()
-            jobs.append(jobs_item)
+        jobs: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.jobs, Unset):
+            jobs = []
+            for jobs_item_data in self.jobs:
+                jobs_item = jobs_item_data.to_dict()
+                jobs.append(jobs_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "request_id": request_id,
-                "jobs": jobs,
-            }
-        )
+        field_dict.update({})
+        if request_id is not UNSET:
+            field_dict["request_id"] = request_id
+        if jobs is not UNSET:
+            field_dict["jobs"] = jobs
 
         return field_dict
 
@@ -52,14 +56,16 @@ class RestartCloudPhoneServerResponse:
         from ..models.server_job import ServerJob
 
         d = dict(src_dict)
-        request_id = d.pop("request_id")
+        request_id = d.pop("request_id", UNSET)
 
-        jobs = []
-        _jobs = d.pop("jobs")
-        for jobs_item_data in _jobs:
-            jobs_item = ServerJob.from_dict(jobs_item_data)
+        _jobs = d.pop("jobs", UNSET)
+        jobs: list[ServerJob] | Unset = UNSET
+        if _jobs is not UNSET:
+            jobs = []
+            for jobs_item_data in _jobs:
+                jobs_item = ServerJob.from_dict(jobs_item_data)
 
-            jobs.append(jobs_item)
+                jobs.append(jobs_item)
 
         restart_cloud_phone_server_response = cls(
             request_id=request_id,

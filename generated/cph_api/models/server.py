@@ -1,16 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.server_network_version import (
-    ServerNetworkVersion,
-    check_server_network_version,
-)
-from ..models.server_status import ServerStatus, check_server_status
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -23,21 +18,22 @@ T = TypeVar("T", bound="Server")
 
 @_attrs_define
 class Server:
-    """`server_id`, `server_name` and `status` always present (decision, ours).
+    """Every field optional, as in both SDKs.
 
     Attributes:
-        server_name (str): At most 65 characters.
-        server_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every
-            current
-            example of the provider. **Decision (ours):** the provider documents no format; this document enforces it.
-        status (ServerStatus): 0, 1, 3, 4 creating; 2 abnormal; 5 normal (running); 8 frozen; 10 shut down; 11 shutting
-            down;
-            12 shutdown failed; 13 starting. **Decision (ours):** closed to the documented values (6 is undocumented
-            and never sent by the mock; third-party code treats it as deleted).
+        server_name (str | Unset): At most 65 characters.
+        server_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case hexadecimal characters (a
+            UUID without
+            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a server ID is "at
+            most 32 bytes"), and both SDKs accept any string.
         server_model_name (str | Unset):
         phone_model_name (str | Unset):
         availability_zone (str | Unset):
         keypair_name (str | Unset):
+        status (int | Unset): The documented values: 0, 1, 3, 4 creating; 2 abnormal; 5 normal (running); 8 frozen; 10
+            shut down;
+            11 shutting down; 12 shutdown failed; 13 starting. The provider does not say the list is closed
+            (third-party code has seen 6), so any integer is accepted here.
         vpc_id (str | Unset):
         cidr (str | Unset):
         vpc_cidr (str | Unset):
@@ -46,19 +42,19 @@ class Server:
         addresses (list[Address] | Unset):
         resource_project_id (str | Unset):
         metadata (ServerMetadata | Unset):
-        network_version (ServerNetworkVersion | Unset): `v1` system-defined network, `v2` user-defined network.
+        network_version (str | Unset): `v1` system-defined network, `v2` user-defined network.
         enterprise_project_id (str | Unset):
-        create_time (str | Unset): UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
-        update_time (str | Unset): UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+        create_time (None | str | Unset): UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+        update_time (None | str | Unset): UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
     """
 
-    server_name: str
-    server_id: str
-    status: ServerStatus
+    server_name: str | Unset = UNSET
+    server_id: str | Unset = UNSET
     server_model_name: str | Unset = UNSET
     phone_model_name: str | Unset = UNSET
     availability_zone: str | Unset = UNSET
     keypair_name: str | Unset = UNSET
+    status: int | Unset = UNSET
     vpc_id: str | Unset = UNSET
     cidr: str | Unset = UNSET
     vpc_cidr: str | Unset = UNSET
@@ -67,18 +63,16 @@ class Server:
     addresses: list[Address] | Unset = UNSET
     resource_project_id: str | Unset = UNSET
     metadata: ServerMetadata | Unset = UNSET
-    network_version: ServerNetworkVersion | Unset = UNSET
+    network_version: str | Unset = UNSET
     enterprise_project_id: str | Unset = UNSET
-    create_time: str | Unset = UNSET
-    update_time: str | Unset = UNSET
+    create_time: None | str | Unset = UNSET
+    update_time: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         server_name = self.server_name
 
         server_id = self.server_id
-
-        status: int = self.status
 
         server_model_name = self.server_model_name
 
@@ -87,6 +81,8 @@ class Server:
         availability_zone = self.availability_zone
 
         keypair_name = self.keypair_name
+
+        status = self.status
 
         vpc_id = self.vpc_id
 
@@ -111,25 +107,29 @@ class Server:
         if not isinstance(self.metadata, Unset):
             metadata = self.metadata.to_dict()
 
-        network_version: str | Unset = UNSET
-        if not isinstance(self.network_version, Unset):
-            network_version = self.network_version
+        network_version = self.network_version
 
         enterprise_project_id = self.enterprise_project_id
 
-        create_time = self.create_time
+        create_time: None | str | Unset
+        if isinstance(self.create_time, Unset):
+            create_time = UNSET
+        else:
+            create_time = self.create_time
 
-        update_time = self.update_time
+        update_time: None | str | Unset
+        if isinstance(self.update_time, Unset):
+            update_time = UNSET
+        else:
+            update_time = self.update_time
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "server_name": server_name,
-                "server_id": server_id,
-                "status": status,
-            }
-        )
+        field_dict.update({})
+        if server_name is not UNSET:
+            field_dict["server_name"] = server_name
+        if server_id is not UNSET:
+            field_dict["server_id"] = server_id
         if server_model_name is not UNSET:
             field_dict["server_model_name"] = server_model_name
         if phone_model_name is not UNSET:
@@ -138,6 +138,8 @@ class Server:
             field_dict["availability_zone"] = availability_zone
         if keypair_name is not UNSET:
             field_dict["keypair_name"] = keypair_name
+        if status is not UNSET:
+            field_dict["status"] = status
         if vpc_id is not UNSET:
             field_dict["vpc_id"] = vpc_id
         if cidr is not UNSET:
@@ -171,11 +173,9 @@ class Server:
         from ..models.server_metadata import ServerMetadata
 
         d = dict(src_dict)
-        server_name = d.pop("server_name")
+        server_name = d.pop("server_name", UNSET)
 
-        server_id = d.pop("server_id")
-
-        status = check_server_status(d.pop("status"))
+        server_id = d.pop("server_id", UNSET)
 
         server_model_name = d.pop("server_model_name", UNSET)
 
@@ -184,6 +184,8 @@ class Server:
         availability_zone = d.pop("availability_zone", UNSET)
 
         keypair_name = d.pop("keypair_name", UNSET)
+
+        status = d.pop("status", UNSET)
 
         vpc_id = d.pop("vpc_id", UNSET)
 
@@ -213,27 +215,36 @@ class Server:
         else:
             metadata = ServerMetadata.from_dict(_metadata)
 
-        _network_version = d.pop("network_version", UNSET)
-        network_version: ServerNetworkVersion | Unset
-        if isinstance(_network_version, Unset):
-            network_version = UNSET
-        else:
-            network_version = check_server_network_version(_network_version)
+        network_version = d.pop("network_version", UNSET)
 
         enterprise_project_id = d.pop("enterprise_project_id", UNSET)
 
-        create_time = d.pop("create_time", UNSET)
+        def _parse_create_time(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        update_time = d.pop("update_time", UNSET)
+        create_time = _parse_create_time(d.pop("create_time", UNSET))
+
+        def _parse_update_time(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        update_time = _parse_update_time(d.pop("update_time", UNSET))
 
         server = cls(
             server_name=server_name,
             server_id=server_id,
-            status=status,
             server_model_name=server_model_name,
             phone_model_name=phone_model_name,
             availability_zone=availability_zone,
             keypair_name=keypair_name,
+            status=status,
             vpc_id=vpc_id,
             cidr=cidr,
             vpc_cidr=vpc_cidr,

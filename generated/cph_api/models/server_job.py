@@ -17,17 +17,19 @@ class ServerJob:
     `error_code` and `error_msg` when it was not.
 
         Attributes:
-            server_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every
-                current
-                example of the provider. **Decision (ours):** the provider documents no format; this document enforces it.
-            job_id (str | Unset): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in
-                every current
-                example of the provider. **Decision (ours):** the provider documents no format; this document enforces it.
-            error_code (str | Unset): Why this server was not restarted (catalog scope `job`).
+            server_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case hexadecimal characters (a
+                UUID without
+                hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a server ID is "at
+                most 32 bytes"), and both SDKs accept any string.
+            job_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case hexadecimal characters (a
+                UUID without
+                hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a server ID is "at
+                most 32 bytes"), and both SDKs accept any string.
+            error_code (str | Unset): Why this server was not restarted.
             error_msg (str | Unset): The message of `error_code`.
     """
 
-    server_id: str
+    server_id: str | Unset = UNSET
     job_id: str | Unset = UNSET
     error_code: str | Unset = UNSET
     error_msg: str | Unset = UNSET
@@ -44,11 +46,9 @@ class ServerJob:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "server_id": server_id,
-            }
-        )
+        field_dict.update({})
+        if server_id is not UNSET:
+            field_dict["server_id"] = server_id
         if job_id is not UNSET:
             field_dict["job_id"] = job_id
         if error_code is not UNSET:
@@ -61,7 +61,7 @@ class ServerJob:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        server_id = d.pop("server_id")
+        server_id = d.pop("server_id", UNSET)
 
         job_id = d.pop("job_id", UNSET)
 

@@ -14,32 +14,34 @@ T = TypeVar("T", bound="ShowJobResponse")
 
 @_attrs_define
 class ShowJobResponse:
-    """`request_id`, `job_id`, `status` and `begin_time` always present (decision, ours).
+    """Every field optional, as in both SDKs; fields without a value are `null` in the provider's example.
 
     Attributes:
-        request_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every
-            current
-            example of the provider. **Decision (ours):** the provider documents no format; this document enforces it.
-        job_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without hyphens), as in every
-            current
-            example of the provider. **Decision (ours):** the provider documents no format; this document enforces it.
-        begin_time (str): UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
-        status (JobStatus): `1` running, `2` succeeded, `-1` failed.
+        request_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case hexadecimal characters (a
+            UUID without
+            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a server ID is "at
+            most 32 bytes"), and both SDKs accept any string.
+        job_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case hexadecimal characters (a
+            UUID without
+            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a server ID is "at
+            most 32 bytes"), and both SDKs accept any string.
         server_id (None | str | Unset): The server of a server job (restart).
         phone_id (None | str | Unset): The phone of a phone job.
-        end_time (None | str | Unset): When the job ended; `null` while it runs.
-        error_code (None | str | Unset): Why the job failed; `null` unless `status` is -1.
+        begin_time (None | str | Unset): UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+        end_time (None | str | Unset): When the job ended, UTC as `YYYY-MM-DDTHH:MM:SSZ`.
+        status (JobStatus | Unset): `1` running, `2` succeeded, `-1` failed.
+        error_code (None | str | Unset): Why the job failed.
         error_msg (None | str | Unset): The message of `error_code`.
-        execute_msg (None | str | Unset): Job output, at most 1024 bytes; `null` for restarts.
+        execute_msg (None | str | Unset): Job output, at most 1024 bytes.
     """
 
-    request_id: str
-    job_id: str
-    begin_time: str
-    status: JobStatus
+    request_id: str | Unset = UNSET
+    job_id: str | Unset = UNSET
     server_id: None | str | Unset = UNSET
     phone_id: None | str | Unset = UNSET
+    begin_time: None | str | Unset = UNSET
     end_time: None | str | Unset = UNSET
+    status: JobStatus | Unset = UNSET
     error_code: None | str | Unset = UNSET
     error_msg: None | str | Unset = UNSET
     execute_msg: None | str | Unset = UNSET
@@ -49,10 +51,6 @@ class ShowJobResponse:
         request_id = self.request_id
 
         job_id = self.job_id
-
-        begin_time = self.begin_time
-
-        status: int = self.status
 
         server_id: None | str | Unset
         if isinstance(self.server_id, Unset):
@@ -66,11 +64,21 @@ class ShowJobResponse:
         else:
             phone_id = self.phone_id
 
+        begin_time: None | str | Unset
+        if isinstance(self.begin_time, Unset):
+            begin_time = UNSET
+        else:
+            begin_time = self.begin_time
+
         end_time: None | str | Unset
         if isinstance(self.end_time, Unset):
             end_time = UNSET
         else:
             end_time = self.end_time
+
+        status: int | Unset = UNSET
+        if not isinstance(self.status, Unset):
+            status = self.status
 
         error_code: None | str | Unset
         if isinstance(self.error_code, Unset):
@@ -92,20 +100,21 @@ class ShowJobResponse:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "request_id": request_id,
-                "job_id": job_id,
-                "begin_time": begin_time,
-                "status": status,
-            }
-        )
+        field_dict.update({})
+        if request_id is not UNSET:
+            field_dict["request_id"] = request_id
+        if job_id is not UNSET:
+            field_dict["job_id"] = job_id
         if server_id is not UNSET:
             field_dict["server_id"] = server_id
         if phone_id is not UNSET:
             field_dict["phone_id"] = phone_id
+        if begin_time is not UNSET:
+            field_dict["begin_time"] = begin_time
         if end_time is not UNSET:
             field_dict["end_time"] = end_time
+        if status is not UNSET:
+            field_dict["status"] = status
         if error_code is not UNSET:
             field_dict["error_code"] = error_code
         if error_msg is not UNSET:
@@ -118,13 +127,9 @@ class ShowJobResponse:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        request_id = d.pop("request_id")
+        request_id = d.pop("request_id", UNSET)
 
-        job_id = d.pop("job_id")
-
-        begin_time = d.pop("begin_time")
-
-        status = check_job_status(d.pop("status"))
+        job_id = d.pop("job_id", UNSET)
 
         def _parse_server_id(data: object) -> None | str | Unset:
             if data is None:
@@ -144,6 +149,15 @@ class ShowJobResponse:
 
         phone_id = _parse_phone_id(d.pop("phone_id", UNSET))
 
+        def _parse_begin_time(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        begin_time = _parse_begin_time(d.pop("begin_time", UNSET))
+
         def _parse_end_time(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -152,6 +166,13 @@ class ShowJobResponse:
             return cast(None | str | Unset, data)
 
         end_time = _parse_end_time(d.pop("end_time", UNSET))
+
+        _status = d.pop("status", UNSET)
+        status: JobStatus | Unset
+        if isinstance(_status, Unset):
+            status = UNSET
+        else:
+            status = check_job_status(_status)
 
         def _parse_error_code(data: object) -> None | str | Unset:
             if data is None:
@@ -183,11 +204,11 @@ class ShowJobResponse:
         show_job_response = cls(
             request_id=request_id,
             job_id=job_id,
-            begin_time=begin_time,
-            status=status,
             server_id=server_id,
             phone_id=phone_id,
+            begin_time=begin_time,
             end_time=end_time,
+            status=status,
             error_code=error_code,
             error_msg=error_msg,
             execute_msg=execute_msg,

@@ -332,7 +332,8 @@ def servers_command(  # noqa: PLR0917 - typer maps each option to a parameter
             raise _api_failure(exc) from None
     if ids_only:
         for server in servers:
-            typer.echo(server.server_id)
+            if isinstance(server.server_id, str):  # optional in the provider contract
+                typer.echo(server.server_id)
     elif as_json:
         typer.echo(json.dumps([server.to_dict() for server in servers], indent=2))
     else:
@@ -340,10 +341,11 @@ def servers_command(  # noqa: PLR0917 - typer maps each option to a parameter
         for column in ("server_id", "server_name", "status", "phone_model_name", "availability_zone"):
             table.add_column(column, no_wrap=True)
         for server in servers:
+            status = server.status if isinstance(server.status, int) else None
             table.add_row(
-                server.server_id,
-                server.server_name,
-                f"{server.status} {_status_name(int(server.status))}",
+                str(server.server_id or ""),
+                str(server.server_name or ""),
+                "" if status is None else f"{status} {_status_name(status)}",
                 str(server.phone_model_name or ""),
                 str(server.availability_zone or ""),
             )

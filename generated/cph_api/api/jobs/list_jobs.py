@@ -129,28 +129,21 @@ def sync_detailed(
 ) -> Response[ErrorResponse | ListJobsResponse]:
     """Query jobs by request ID
 
-     Lists the jobs created by one or more requests. Give `request_id` or `request_ids`; if both are
-    given,
-    `request_ids` wins. **Decision (ours):** without either the answer is 400 `CPS.9003` (the
-    requirement is
-    the provider's; the code is ours). IAM action `cph:jobs:list`.
-
-    As in the provider's example, fields that have no value are empty strings here (ShowJob uses
-    `null`).
-    **Decision (ours):** jobs come in creation order, and `count` is the total number of matching jobs.
-    Jobs no
-    longer kept (see ShowJob) are neither listed nor counted; a request whose jobs are all gone lists
-    none.
+     Lists the jobs created by one or more requests (CPH API reference, "Querying Task Execution
+    Statuses").
+    Give `request_id` or `request_ids`: one of the two is required, and if both are given `request_ids`
+    wins.
+    IAM action `cph:jobs:list`. The provider's example shows fields without a value as empty strings
+    (ShowJob's
+    shows `null`), and an older example shows hyphenated UUIDs for `server_id` and `node_id`.
 
     Args:
-        project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
-        request_id (str | Unset): A CPH identifier: 32 lower-case hexadecimal characters (a UUID
-            without hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
+        project_id (str):
+        request_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case
+            hexadecimal characters (a UUID without
+            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a
+            server ID is "at
+            most 32 bytes"), and both SDKs accept any string.
         request_ids (str | Unset):
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
@@ -189,28 +182,21 @@ def sync(
 ) -> ErrorResponse | ListJobsResponse | None:
     """Query jobs by request ID
 
-     Lists the jobs created by one or more requests. Give `request_id` or `request_ids`; if both are
-    given,
-    `request_ids` wins. **Decision (ours):** without either the answer is 400 `CPS.9003` (the
-    requirement is
-    the provider's; the code is ours). IAM action `cph:jobs:list`.
-
-    As in the provider's example, fields that have no value are empty strings here (ShowJob uses
-    `null`).
-    **Decision (ours):** jobs come in creation order, and `count` is the total number of matching jobs.
-    Jobs no
-    longer kept (see ShowJob) are neither listed nor counted; a request whose jobs are all gone lists
-    none.
+     Lists the jobs created by one or more requests (CPH API reference, "Querying Task Execution
+    Statuses").
+    Give `request_id` or `request_ids`: one of the two is required, and if both are given `request_ids`
+    wins.
+    IAM action `cph:jobs:list`. The provider's example shows fields without a value as empty strings
+    (ShowJob's
+    shows `null`), and an older example shows hyphenated UUIDs for `server_id` and `node_id`.
 
     Args:
-        project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
-        request_id (str | Unset): A CPH identifier: 32 lower-case hexadecimal characters (a UUID
-            without hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
+        project_id (str):
+        request_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case
+            hexadecimal characters (a UUID without
+            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a
+            server ID is "at
+            most 32 bytes"), and both SDKs accept any string.
         request_ids (str | Unset):
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
@@ -244,28 +230,21 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | ListJobsResponse]:
     """Query jobs by request ID
 
-     Lists the jobs created by one or more requests. Give `request_id` or `request_ids`; if both are
-    given,
-    `request_ids` wins. **Decision (ours):** without either the answer is 400 `CPS.9003` (the
-    requirement is
-    the provider's; the code is ours). IAM action `cph:jobs:list`.
-
-    As in the provider's example, fields that have no value are empty strings here (ShowJob uses
-    `null`).
-    **Decision (ours):** jobs come in creation order, and `count` is the total number of matching jobs.
-    Jobs no
-    longer kept (see ShowJob) are neither listed nor counted; a request whose jobs are all gone lists
-    none.
+     Lists the jobs created by one or more requests (CPH API reference, "Querying Task Execution
+    Statuses").
+    Give `request_id` or `request_ids`: one of the two is required, and if both are given `request_ids`
+    wins.
+    IAM action `cph:jobs:list`. The provider's example shows fields without a value as empty strings
+    (ShowJob's
+    shows `null`), and an older example shows hyphenated UUIDs for `server_id` and `node_id`.
 
     Args:
-        project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
-        request_id (str | Unset): A CPH identifier: 32 lower-case hexadecimal characters (a UUID
-            without hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
+        project_id (str):
+        request_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case
+            hexadecimal characters (a UUID without
+            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a
+            server ID is "at
+            most 32 bytes"), and both SDKs accept any string.
         request_ids (str | Unset):
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
@@ -302,28 +281,21 @@ async def asyncio(
 ) -> ErrorResponse | ListJobsResponse | None:
     """Query jobs by request ID
 
-     Lists the jobs created by one or more requests. Give `request_id` or `request_ids`; if both are
-    given,
-    `request_ids` wins. **Decision (ours):** without either the answer is 400 `CPS.9003` (the
-    requirement is
-    the provider's; the code is ours). IAM action `cph:jobs:list`.
-
-    As in the provider's example, fields that have no value are empty strings here (ShowJob uses
-    `null`).
-    **Decision (ours):** jobs come in creation order, and `count` is the total number of matching jobs.
-    Jobs no
-    longer kept (see ShowJob) are neither listed nor counted; a request whose jobs are all gone lists
-    none.
+     Lists the jobs created by one or more requests (CPH API reference, "Querying Task Execution
+    Statuses").
+    Give `request_id` or `request_ids`: one of the two is required, and if both are given `request_ids`
+    wins.
+    IAM action `cph:jobs:list`. The provider's example shows fields without a value as empty strings
+    (ShowJob's
+    shows `null`), and an older example shows hyphenated UUIDs for `server_id` and `node_id`.
 
     Args:
-        project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
-        request_id (str | Unset): A CPH identifier: 32 lower-case hexadecimal characters (a UUID
-            without hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
+        project_id (str):
+        request_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case
+            hexadecimal characters (a UUID without
+            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a
+            server ID is "at
+            most 32 bytes"), and both SDKs accept any string.
         request_ids (str | Unset):
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.

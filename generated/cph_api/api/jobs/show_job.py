@@ -110,28 +110,19 @@ def sync_detailed(
 ) -> Response[ErrorResponse | ShowJobResponse]:
     """Query a job
 
-     Returns one job's status: 1 running, 2 succeeded, -1 failed. IAM action `cph:jobs:get`.
-
-    As in the provider's example, fields that have no value are JSON `null` (not absent): `end_time`
-    while the
-    job runs, `error_code`/`error_msg` unless it failed, `execute_msg` for restarts.
-
-    An unknown `job_id` is answered 404 `CPS.0011`. **Decision (ours):** so is a job that is no longer
-    kept.
-    The embedded mock keeps the newest jobs of each project, up to its `max_jobs` setting (default
-    1,000,000); beyond that it forgets the oldest finished jobs, all jobs of a request at once, and
-    never a job
-    that is still running.
+     Returns one job's status: 1 running, 2 succeeded, -1 failed (CPH API reference, "Querying Task
+    Execution
+    Status"). IAM action `cph:jobs:get`. The provider's example shows fields without a value as JSON
+    `null`.
+    An unknown job is answered with 404 `CPS.0011` (CPH error-code table).
 
     Args:
-        project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
-        job_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
+        project_id (str):
+        job_id (str): A CPH identifier. The provider's examples show 32 lower-case hexadecimal
+            characters (a UUID without
+            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a
+            server ID is "at
+            most 32 bytes"), and both SDKs accept any string.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -161,28 +152,19 @@ def sync(
 ) -> ErrorResponse | ShowJobResponse | None:
     """Query a job
 
-     Returns one job's status: 1 running, 2 succeeded, -1 failed. IAM action `cph:jobs:get`.
-
-    As in the provider's example, fields that have no value are JSON `null` (not absent): `end_time`
-    while the
-    job runs, `error_code`/`error_msg` unless it failed, `execute_msg` for restarts.
-
-    An unknown `job_id` is answered 404 `CPS.0011`. **Decision (ours):** so is a job that is no longer
-    kept.
-    The embedded mock keeps the newest jobs of each project, up to its `max_jobs` setting (default
-    1,000,000); beyond that it forgets the oldest finished jobs, all jobs of a request at once, and
-    never a job
-    that is still running.
+     Returns one job's status: 1 running, 2 succeeded, -1 failed (CPH API reference, "Querying Task
+    Execution
+    Status"). IAM action `cph:jobs:get`. The provider's example shows fields without a value as JSON
+    `null`.
+    An unknown job is answered with 404 `CPS.0011` (CPH error-code table).
 
     Args:
-        project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
-        job_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
+        project_id (str):
+        job_id (str): A CPH identifier. The provider's examples show 32 lower-case hexadecimal
+            characters (a UUID without
+            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a
+            server ID is "at
+            most 32 bytes"), and both SDKs accept any string.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -207,28 +189,19 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | ShowJobResponse]:
     """Query a job
 
-     Returns one job's status: 1 running, 2 succeeded, -1 failed. IAM action `cph:jobs:get`.
-
-    As in the provider's example, fields that have no value are JSON `null` (not absent): `end_time`
-    while the
-    job runs, `error_code`/`error_msg` unless it failed, `execute_msg` for restarts.
-
-    An unknown `job_id` is answered 404 `CPS.0011`. **Decision (ours):** so is a job that is no longer
-    kept.
-    The embedded mock keeps the newest jobs of each project, up to its `max_jobs` setting (default
-    1,000,000); beyond that it forgets the oldest finished jobs, all jobs of a request at once, and
-    never a job
-    that is still running.
+     Returns one job's status: 1 running, 2 succeeded, -1 failed (CPH API reference, "Querying Task
+    Execution
+    Status"). IAM action `cph:jobs:get`. The provider's example shows fields without a value as JSON
+    `null`.
+    An unknown job is answered with 404 `CPS.0011` (CPH error-code table).
 
     Args:
-        project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
-        job_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
+        project_id (str):
+        job_id (str): A CPH identifier. The provider's examples show 32 lower-case hexadecimal
+            characters (a UUID without
+            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a
+            server ID is "at
+            most 32 bytes"), and both SDKs accept any string.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -256,28 +229,19 @@ async def asyncio(
 ) -> ErrorResponse | ShowJobResponse | None:
     """Query a job
 
-     Returns one job's status: 1 running, 2 succeeded, -1 failed. IAM action `cph:jobs:get`.
-
-    As in the provider's example, fields that have no value are JSON `null` (not absent): `end_time`
-    while the
-    job runs, `error_code`/`error_msg` unless it failed, `execute_msg` for restarts.
-
-    An unknown `job_id` is answered 404 `CPS.0011`. **Decision (ours):** so is a job that is no longer
-    kept.
-    The embedded mock keeps the newest jobs of each project, up to its `max_jobs` setting (default
-    1,000,000); beyond that it forgets the oldest finished jobs, all jobs of a request at once, and
-    never a job
-    that is still running.
+     Returns one job's status: 1 running, 2 succeeded, -1 failed (CPH API reference, "Querying Task
+    Execution
+    Status"). IAM action `cph:jobs:get`. The provider's example shows fields without a value as JSON
+    `null`.
+    An unknown job is answered with 404 `CPS.0011` (CPH error-code table).
 
     Args:
-        project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
-        job_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
+        project_id (str):
+        job_id (str): A CPH identifier. The provider's examples show 32 lower-case hexadecimal
+            characters (a UUID without
+            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a
+            server ID is "at
+            most 32 bytes"), and both SDKs accept any string.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

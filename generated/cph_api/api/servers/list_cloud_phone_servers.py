@@ -11,7 +11,6 @@ from ...models.list_cloud_phone_servers_network_version import (
     ListCloudPhoneServersNetworkVersion,
 )
 from ...models.list_cloud_phone_servers_response import ListCloudPhoneServersResponse
-from ...models.server_status import ServerStatus
 from ...types import UNSET, Response, Unset
 
 
@@ -26,7 +25,7 @@ def _get_kwargs(
     phone_model_name: str | Unset = UNSET,
     create_since: int | Unset = UNSET,
     create_until: int | Unset = UNSET,
-    status: ServerStatus | Unset = UNSET,
+    status: int | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -51,11 +50,7 @@ def _get_kwargs(
 
     params["create_until"] = create_until
 
-    json_status: int | Unset = UNSET
-    if not isinstance(status, Unset):
-        json_status = status
-
-    params["status"] = json_status
+    params["status"] = status
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -157,7 +152,7 @@ def sync_detailed(
     phone_model_name: str | Unset = UNSET,
     create_since: int | Unset = UNSET,
     create_until: int | Unset = UNSET,
-    status: ServerStatus | Unset = UNSET,
+    status: int | Unset = UNSET,
 ) -> Response[ErrorResponse | ListCloudPhoneServersResponse]:
     """Query Cloud Phone servers
 
@@ -168,10 +163,7 @@ def sync_detailed(
     servers. IAM action `cph:servers:list`.
 
     Args:
-        project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
+        project_id (str):
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
         server_name (str | Unset):
@@ -180,11 +172,11 @@ def sync_detailed(
         phone_model_name (str | Unset):
         create_since (int | Unset):
         create_until (int | Unset):
-        status (ServerStatus | Unset): 0, 1, 3, 4 creating; 2 abnormal; 5 normal (running); 8
-            frozen; 10 shut down; 11 shutting down;
-            12 shutdown failed; 13 starting. **Decision (ours):** closed to the documented values (6
-            is undocumented
-            and never sent by the mock; third-party code treats it as deleted).
+        status (int | Unset): The documented values: 0, 1, 3, 4 creating; 2 abnormal; 5 normal
+            (running); 8 frozen; 10 shut down;
+            11 shutting down; 12 shutdown failed; 13 starting. The provider does not say the list is
+            closed
+            (third-party code has seen 6), so any integer is accepted here.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -226,7 +218,7 @@ def sync(
     phone_model_name: str | Unset = UNSET,
     create_since: int | Unset = UNSET,
     create_until: int | Unset = UNSET,
-    status: ServerStatus | Unset = UNSET,
+    status: int | Unset = UNSET,
 ) -> ErrorResponse | ListCloudPhoneServersResponse | None:
     """Query Cloud Phone servers
 
@@ -237,10 +229,7 @@ def sync(
     servers. IAM action `cph:servers:list`.
 
     Args:
-        project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
+        project_id (str):
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
         server_name (str | Unset):
@@ -249,11 +238,11 @@ def sync(
         phone_model_name (str | Unset):
         create_since (int | Unset):
         create_until (int | Unset):
-        status (ServerStatus | Unset): 0, 1, 3, 4 creating; 2 abnormal; 5 normal (running); 8
-            frozen; 10 shut down; 11 shutting down;
-            12 shutdown failed; 13 starting. **Decision (ours):** closed to the documented values (6
-            is undocumented
-            and never sent by the mock; third-party code treats it as deleted).
+        status (int | Unset): The documented values: 0, 1, 3, 4 creating; 2 abnormal; 5 normal
+            (running); 8 frozen; 10 shut down;
+            11 shutting down; 12 shutdown failed; 13 starting. The provider does not say the list is
+            closed
+            (third-party code has seen 6), so any integer is accepted here.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -290,7 +279,7 @@ async def asyncio_detailed(
     phone_model_name: str | Unset = UNSET,
     create_since: int | Unset = UNSET,
     create_until: int | Unset = UNSET,
-    status: ServerStatus | Unset = UNSET,
+    status: int | Unset = UNSET,
 ) -> Response[ErrorResponse | ListCloudPhoneServersResponse]:
     """Query Cloud Phone servers
 
@@ -301,10 +290,7 @@ async def asyncio_detailed(
     servers. IAM action `cph:servers:list`.
 
     Args:
-        project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
+        project_id (str):
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
         server_name (str | Unset):
@@ -313,11 +299,11 @@ async def asyncio_detailed(
         phone_model_name (str | Unset):
         create_since (int | Unset):
         create_until (int | Unset):
-        status (ServerStatus | Unset): 0, 1, 3, 4 creating; 2 abnormal; 5 normal (running); 8
-            frozen; 10 shut down; 11 shutting down;
-            12 shutdown failed; 13 starting. **Decision (ours):** closed to the documented values (6
-            is undocumented
-            and never sent by the mock; third-party code treats it as deleted).
+        status (int | Unset): The documented values: 0, 1, 3, 4 creating; 2 abnormal; 5 normal
+            (running); 8 frozen; 10 shut down;
+            11 shutting down; 12 shutdown failed; 13 starting. The provider does not say the list is
+            closed
+            (third-party code has seen 6), so any integer is accepted here.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -357,7 +343,7 @@ async def asyncio(
     phone_model_name: str | Unset = UNSET,
     create_since: int | Unset = UNSET,
     create_until: int | Unset = UNSET,
-    status: ServerStatus | Unset = UNSET,
+    status: int | Unset = UNSET,
 ) -> ErrorResponse | ListCloudPhoneServersResponse | None:
     """Query Cloud Phone servers
 
@@ -368,10 +354,7 @@ async def asyncio(
     servers. IAM action `cph:servers:list`.
 
     Args:
-        project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
+        project_id (str):
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
         server_name (str | Unset):
@@ -380,11 +363,11 @@ async def asyncio(
         phone_model_name (str | Unset):
         create_since (int | Unset):
         create_until (int | Unset):
-        status (ServerStatus | Unset): 0, 1, 3, 4 creating; 2 abnormal; 5 normal (running); 8
-            frozen; 10 shut down; 11 shutting down;
-            12 shutdown failed; 13 starting. **Decision (ours):** closed to the documented values (6
-            is undocumented
-            and never sent by the mock; third-party code treats it as deleted).
+        status (int | Unset): The documented values: 0, 1, 3, 4 creating; 2 abnormal; 5 normal
+            (running); 8 frozen; 10 shut down;
+            11 shutting down; 12 shutdown failed; 13 starting. The provider does not say the list is
+            closed
+            (third-party code has seen 6), so any integer is accepted here.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

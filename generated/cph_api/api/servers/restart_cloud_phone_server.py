@@ -121,52 +121,19 @@ def sync_detailed(
 ) -> Response[ErrorResponse | RestartCloudPhoneServerResponse]:
     """Restart Cloud Phone servers in batches
 
-     Starts an asynchronous restart of 1 to 100 Cloud Phone servers. The response lists one entry per
-    distinct
-    requested server: either a `job_id` (the restart was accepted; follow it with ShowJob or with
-    ListJobs by
-    `request_id`) or an `error_code` and `error_msg` (that server was not restarted). A 200 response can
-    therefore mix accepted and rejected servers.
+     Starts an asynchronous restart of 1 to 100 Cloud Phone servers (CPH API reference, "Restarting CPH
+    Servers"). The response has one entry per server: a `job_id` when the restart was accepted (follow
+    it with
+    ShowJob, or with ListJobs by the response's `request_id`), or an `error_code` and `error_msg` when
+    that
+    server was not restarted (the fields of the SDKs' `ServerJob`). A 200 response can therefore mix
+    accepted
+    and rejected servers.
 
-    IAM action: `cph:servers:restart` (Write, resource type `server`).
-
-    **Decision (ours): server status while restarting.** A server's status goes 5 (normal) → 11
-    (shutting
-    down) → 13 (starting) → 5; the job ends with status 2 (succeeded) or -1 (failed; the server ends in
-    status
-    2, abnormal).
-
-    **Decision (ours): duplicate IDs.** A server ID listed more than once is restarted once; the
-    response has
-    one entry for it, in the position of its first occurrence.
-
-    **Decision (ours): per-job vs. request errors.** Problems with the body as a whole (not JSON,
-    missing or
-    non-array `server_ids`, empty, more than 100 entries, an entry that is not a 32-character lower-case
-    hex ID)
-    fail the whole request with 400 and restart nothing. A well-formed ID that does not name a
-    restartable
-    server of this project fails only its own entry, inside a 200: `CPS.0016` for an unknown, deleted or
-    other
-    project's server, `CPS.1028` for a frozen one, `CPS.9001` for one that is being created, shut down,
-    started
-    or already restarted.
-
-    **Decision (ours): unknown body fields** are ignored.
-
-    **Retrying.** A restart is not idempotent and the API takes no idempotency key. Resend only after an
-    error whose catalog entry says `retryable: yes` (429 throttling, 502 backend unavailable, 503 IAM
-    unavailable): those never reached CPH. After a timeout, 500, 504 or `CPS.0003`, reconcile with
-    ListJobs by
-    `request_id` or ShowJob instead; a server already restarting answers `CPS.9001`, so a blind resend
-    cannot
-    restart it twice.
+    IAM action: `cph:servers:restart` (Write, resource type `server`). The API takes no idempotency key.
 
     Args:
-        project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
+        project_id (str):
         body (RestartCloudPhoneServerRequestBody): The servers to restart.
 
     Raises:
@@ -197,52 +164,19 @@ def sync(
 ) -> ErrorResponse | RestartCloudPhoneServerResponse | None:
     """Restart Cloud Phone servers in batches
 
-     Starts an asynchronous restart of 1 to 100 Cloud Phone servers. The response lists one entry per
-    distinct
-    requested server: either a `job_id` (the restart was accepted; follow it with ShowJob or with
-    ListJobs by
-    `request_id`) or an `error_code` and `error_msg` (that server was not restarted). A 200 response can
-    therefore mix accepted and rejected servers.
+     Starts an asynchronous restart of 1 to 100 Cloud Phone servers (CPH API reference, "Restarting CPH
+    Servers"). The response has one entry per server: a `job_id` when the restart was accepted (follow
+    it with
+    ShowJob, or with ListJobs by the response's `request_id`), or an `error_code` and `error_msg` when
+    that
+    server was not restarted (the fields of the SDKs' `ServerJob`). A 200 response can therefore mix
+    accepted
+    and rejected servers.
 
-    IAM action: `cph:servers:restart` (Write, resource type `server`).
-
-    **Decision (ours): server status while restarting.** A server's status goes 5 (normal) → 11
-    (shutting
-    down) → 13 (starting) → 5; the job ends with status 2 (succeeded) or -1 (failed; the server ends in
-    status
-    2, abnormal).
-
-    **Decision (ours): duplicate IDs.** A server ID listed more than once is restarted once; the
-    response has
-    one entry for it, in the position of its first occurrence.
-
-    **Decision (ours): per-job vs. request errors.** Problems with the body as a whole (not JSON,
-    missing or
-    non-array `server_ids`, empty, more than 100 entries, an entry that is not a 32-character lower-case
-    hex ID)
-    fail the whole request with 400 and restart nothing. A well-formed ID that does not name a
-    restartable
-    server of this project fails only its own entry, inside a 200: `CPS.0016` for an unknown, deleted or
-    other
-    project's server, `CPS.1028` for a frozen one, `CPS.9001` for one that is being created, shut down,
-    started
-    or already restarted.
-
-    **Decision (ours): unknown body fields** are ignored.
-
-    **Retrying.** A restart is not idempotent and the API takes no idempotency key. Resend only after an
-    error whose catalog entry says `retryable: yes` (429 throttling, 502 backend unavailable, 503 IAM
-    unavailable): those never reached CPH. After a timeout, 500, 504 or `CPS.0003`, reconcile with
-    ListJobs by
-    `request_id` or ShowJob instead; a server already restarting answers `CPS.9001`, so a blind resend
-    cannot
-    restart it twice.
+    IAM action: `cph:servers:restart` (Write, resource type `server`). The API takes no idempotency key.
 
     Args:
-        project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
+        project_id (str):
         body (RestartCloudPhoneServerRequestBody): The servers to restart.
 
     Raises:
@@ -268,52 +202,19 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | RestartCloudPhoneServerResponse]:
     """Restart Cloud Phone servers in batches
 
-     Starts an asynchronous restart of 1 to 100 Cloud Phone servers. The response lists one entry per
-    distinct
-    requested server: either a `job_id` (the restart was accepted; follow it with ShowJob or with
-    ListJobs by
-    `request_id`) or an `error_code` and `error_msg` (that server was not restarted). A 200 response can
-    therefore mix accepted and rejected servers.
+     Starts an asynchronous restart of 1 to 100 Cloud Phone servers (CPH API reference, "Restarting CPH
+    Servers"). The response has one entry per server: a `job_id` when the restart was accepted (follow
+    it with
+    ShowJob, or with ListJobs by the response's `request_id`), or an `error_code` and `error_msg` when
+    that
+    server was not restarted (the fields of the SDKs' `ServerJob`). A 200 response can therefore mix
+    accepted
+    and rejected servers.
 
-    IAM action: `cph:servers:restart` (Write, resource type `server`).
-
-    **Decision (ours): server status while restarting.** A server's status goes 5 (normal) → 11
-    (shutting
-    down) → 13 (starting) → 5; the job ends with status 2 (succeeded) or -1 (failed; the server ends in
-    status
-    2, abnormal).
-
-    **Decision (ours): duplicate IDs.** A server ID listed more than once is restarted once; the
-    response has
-    one entry for it, in the position of its first occurrence.
-
-    **Decision (ours): per-job vs. request errors.** Problems with the body as a whole (not JSON,
-    missing or
-    non-array `server_ids`, empty, more than 100 entries, an entry that is not a 32-character lower-case
-    hex ID)
-    fail the whole request with 400 and restart nothing. A well-formed ID that does not name a
-    restartable
-    server of this project fails only its own entry, inside a 200: `CPS.0016` for an unknown, deleted or
-    other
-    project's server, `CPS.1028` for a frozen one, `CPS.9001` for one that is being created, shut down,
-    started
-    or already restarted.
-
-    **Decision (ours): unknown body fields** are ignored.
-
-    **Retrying.** A restart is not idempotent and the API takes no idempotency key. Resend only after an
-    error whose catalog entry says `retryable: yes` (429 throttling, 502 backend unavailable, 503 IAM
-    unavailable): those never reached CPH. After a timeout, 500, 504 or `CPS.0003`, reconcile with
-    ListJobs by
-    `request_id` or ShowJob instead; a server already restarting answers `CPS.9001`, so a blind resend
-    cannot
-    restart it twice.
+    IAM action: `cph:servers:restart` (Write, resource type `server`). The API takes no idempotency key.
 
     Args:
-        project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
+        project_id (str):
         body (RestartCloudPhoneServerRequestBody): The servers to restart.
 
     Raises:
@@ -342,52 +243,19 @@ async def asyncio(
 ) -> ErrorResponse | RestartCloudPhoneServerResponse | None:
     """Restart Cloud Phone servers in batches
 
-     Starts an asynchronous restart of 1 to 100 Cloud Phone servers. The response lists one entry per
-    distinct
-    requested server: either a `job_id` (the restart was accepted; follow it with ShowJob or with
-    ListJobs by
-    `request_id`) or an `error_code` and `error_msg` (that server was not restarted). A 200 response can
-    therefore mix accepted and rejected servers.
+     Starts an asynchronous restart of 1 to 100 Cloud Phone servers (CPH API reference, "Restarting CPH
+    Servers"). The response has one entry per server: a `job_id` when the restart was accepted (follow
+    it with
+    ShowJob, or with ListJobs by the response's `request_id`), or an `error_code` and `error_msg` when
+    that
+    server was not restarted (the fields of the SDKs' `ServerJob`). A 200 response can therefore mix
+    accepted
+    and rejected servers.
 
-    IAM action: `cph:servers:restart` (Write, resource type `server`).
-
-    **Decision (ours): server status while restarting.** A server's status goes 5 (normal) → 11
-    (shutting
-    down) → 13 (starting) → 5; the job ends with status 2 (succeeded) or -1 (failed; the server ends in
-    status
-    2, abnormal).
-
-    **Decision (ours): duplicate IDs.** A server ID listed more than once is restarted once; the
-    response has
-    one entry for it, in the position of its first occurrence.
-
-    **Decision (ours): per-job vs. request errors.** Problems with the body as a whole (not JSON,
-    missing or
-    non-array `server_ids`, empty, more than 100 entries, an entry that is not a 32-character lower-case
-    hex ID)
-    fail the whole request with 400 and restart nothing. A well-formed ID that does not name a
-    restartable
-    server of this project fails only its own entry, inside a 200: `CPS.0016` for an unknown, deleted or
-    other
-    project's server, `CPS.1028` for a frozen one, `CPS.9001` for one that is being created, shut down,
-    started
-    or already restarted.
-
-    **Decision (ours): unknown body fields** are ignored.
-
-    **Retrying.** A restart is not idempotent and the API takes no idempotency key. Resend only after an
-    error whose catalog entry says `retryable: yes` (429 throttling, 502 backend unavailable, 503 IAM
-    unavailable): those never reached CPH. After a timeout, 500, 504 or `CPS.0003`, reconcile with
-    ListJobs by
-    `request_id` or ShowJob instead; a server already restarting answers `CPS.9001`, so a blind resend
-    cannot
-    restart it twice.
+    IAM action: `cph:servers:restart` (Write, resource type `server`). The API takes no idempotency key.
 
     Args:
-        project_id (str): A CPH identifier: 32 lower-case hexadecimal characters (a UUID without
-            hyphens), as in every current
-            example of the provider. **Decision (ours):** the provider documents no format; this
-            document enforces it.
+        project_id (str):
         body (RestartCloudPhoneServerRequestBody): The servers to restart.
 
     Raises:
