@@ -32,7 +32,7 @@ from cph._errors import (
 )
 from cph._jobs import JobInfo, JobStatus, JobTracker
 from cph._results import Outcome, Progress, RestartInterrupted, RestartResult, ServerResult
-from cph._retry import RetryPolicy
+from cph._retry import RetryPolicy, is_fatal
 from cph._spec import load_spec
 
 __all__ = [
@@ -71,6 +71,7 @@ __all__ = [
     "__version__",
     "credentials_from_env",
     "endpoint_for_region",
+    "is_fatal",
     "load_catalog",
     "load_spec",
     "mask_access_key",

@@ -6,6 +6,7 @@ Each sub-command lives in its own module and registers itself on :data:`app` whe
 from __future__ import annotations
 
 import importlib
+from typing import Annotated
 
 import typer
 
@@ -17,8 +18,20 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from cph import __version__  # noqa: PLC0415 - only for --version
+
+        typer.echo(f"cph {__version__}")
+        raise typer.Exit
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
     """Restart Huawei Cloud CPH servers, run the mock CPH endpoint, and more."""
 
 
@@ -31,5 +44,5 @@ def main() -> None:
 def _register_commands() -> None:
     # Imported for their side effect of registering commands on ``app``; kept lazy so that importing
     # ``cph.cli`` stays cheap.
-    for name in ("cph.cli._mock", "cph.cli._restart"):
+    for name in ("cph.cli._mock", "cph.cli._restart", "cph.cli._jobs", "cph.cli._servers"):
         importlib.import_module(name)

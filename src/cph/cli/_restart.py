@@ -1,4 +1,4 @@
-"""``cph restart``, ``cph jobs`` and ``cph servers``: the façade on the command line.
+"""``cph restart``: restart any number of servers, never twice, and never lose what happened to one.
 
 Why the exit codes are part of the interface: ``cph restart`` runs in scripts and CI, where "some servers may not
 have restarted" must stop a pipeline without anyone reading a table. So:
@@ -11,7 +11,7 @@ code  meaning
       or (``jobs``, ``servers``) the API failed
 2     usage or configuration error (bad option, no server IDs, unknown region, missing credentials), or the API
       refused the credentials, the permission or the account — nothing can succeed until that is fixed
-130   interrupted (Ctrl-C); batches in flight may have been carried out
+130   interrupted by SIGINT (Ctrl-C), 143 by SIGTERM: nothing more was sent, the result so far was printed
 ====  ==========================================================================================================
 
 Credentials come from the environment only (``HUAWEICLOUD_SDK_AK``/``_SK``/``_SECURITY_TOKEN``/``_PROJECT_ID``, or
@@ -21,79 +21,68 @@ contains them. The per-server table or JSON goes to stdout; progress (only on a 
 
 from __future__ import annotations
 
-import json
 import re
 import sys
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from functools import cache
+from collections.abc import Collection, Iterable
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from cph._client import CphClient
-from cph._credentials import CredentialsError
-from cph._errors import CphError
-from cph._jobs import JobInfo
-from cph._results import Outcome, RestartResult
-from cph._results import Progress as RestartProgress
-from cph._retry import is_fatal
-from cph._spec import load_spec
+from cph import CphClient, CphError, Outcome
 from cph.cli import app
+from cph.cli._common import (
+    Endpoint,
+    JsonOutput,
+    ProjectId,
+    Region,
+    Verbose,
+    api_failure,
+    client,
+    fail,
+    stderr,
+)
+from cph.cli._record import Recorder, open_output, read_results
+from cph.cli._render import status_text
+from cph.cli._report import execute, parse_outcomes, progress_bar
 
-EXIT_OK: Final = 0
-EXIT_NOT_ALL_OK: Final = 1
-EXIT_USAGE: Final = 2
-EXIT_INTERRUPTED: Final = 130
+RESTARTING: Final = frozenset({11, 13})  # shutting down, starting: a restart is under way
+_LOOK_UP_ONE_BY_ONE: Final = 20  # more unknown servers than this: one listing of the fleet is fewer calls
 
-_ENDPOINT_PANEL = "Endpoint (one of --region / --endpoint; credentials come from the environment)"
-
-Region = Annotated[
-    str | None,
-    typer.Option("--region", envvar="CPH_REGION", help="Region, e.g. cn-east-3.", rich_help_panel=_ENDPOINT_PANEL),
-]
-Endpoint = Annotated[
+Show = Annotated[
     str | None,
     typer.Option(
-        "--endpoint", envvar="CPH_ENDPOINT", help="Endpoint URL instead of a region.", rich_help_panel=_ENDPOINT_PANEL
+        "--show",
+        metavar="OUTCOMES",
+        help="List only servers with these outcomes, e.g. failed,rejected,unknown (counts still cover all).",
     ),
 ]
-ProjectId = Annotated[
-    str | None,
+Output = Annotated[
+    Path | None,
     typer.Option(
-        "--project-id",
-        help="Project ID (default: $HUAWEICLOUD_SDK_PROJECT_ID).",
-        rich_help_panel=_ENDPOINT_PANEL,
+        "--output",
+        "-o",
+        dir_okay=False,
+        help="Append each server's result to this file as a JSON line as soon as it is known (survives kill -9).",
     ),
 ]
-JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-_OUTCOME_STYLE = {
-    Outcome.ACCEPTED: "cyan",
-    Outcome.SUCCEEDED: "green",
-    Outcome.REJECTED: "yellow",
-    Outcome.FAILED: "red",
-    Outcome.UNKNOWN: "magenta",
-}
-
-
-# ------------------------------------------------------------------------------------------------------ helpers
-def _stdout() -> Console:
-    # Wide when not a terminal, so piped tables keep one server per line for grep.
-    return Console(width=None if sys.stdout.isatty() else 240, highlight=False)
-
-
-def _stderr() -> Console:
-    return Console(stderr=True, highlight=False)
-
-
-def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    _stderr().print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
-    return typer.Exit(code)
+Timeout = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        min=0,
+        help="Overall deadline in seconds (default: none). Servers still pending then are reported with their IDs.",
+    ),
+]
+RateLimit = Annotated[
+    float | None,
+    typer.Option(
+        "--rate-limit",
+        min=0.001,
+        help="At most this many requests/s (default: adapt to the gateway's throttling).",
+    ),
+]
+Progress = Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on a terminal.")]
 
 
 def read_ids(arguments: Iterable[str], file: Path | None, stdin: Iterable[str] | None = None) -> list[str]:
@@ -109,7 +98,7 @@ def read_ids(arguments: Iterable[str], file: Path | None, stdin: Iterable[str] |
         try:
             sources.append(file.read_text(encoding="utf-8").splitlines())
         except OSError as exc:
-            raise _fail(f"cannot read {file}: {exc.strerror}") from None
+            fail(f"cannot read --file {file}: {exc.strerror}")
     if wants_stdin:
         sources.append(stdin if stdin is not None else sys.stdin)
     ids: list[str] = []
@@ -120,233 +109,139 @@ def read_ids(arguments: Iterable[str], file: Path | None, stdin: Iterable[str] |
     return ids
 
 
-def _client(region: str | None, endpoint: str | None, project_id: str | None, **options: Any) -> CphClient:
-    if region is None and endpoint is None:
-        raise _fail("pass --region (or $CPH_REGION) or --endpoint (or $CPH_ENDPOINT)")
-    if region is not None and endpoint is not None:
-        raise _fail("pass only one of --region and --endpoint")
+def current_status(api: CphClient, server_ids: list[str]) -> dict[str, int]:
+    """The current status of ``server_ids`` (ListCloudPhoneServers); servers that do not exist are absent."""
+    if not server_ids:
+        return {}
     try:
-        return CphClient(region=region, endpoint=endpoint, project_id=project_id, **options)
-    except (CredentialsError, ValueError) as exc:
-        raise _fail(str(exc)) from None
+        if len(server_ids) <= _LOOK_UP_ONE_BY_ONE:
+            servers = [server for sid in server_ids for server in api.list_servers(server_id=sid)]
+        else:
+            servers = api.list_servers()
+    except CphError as exc:
+        api_failure(exc)
+    wanted = set(server_ids)
+    # the provider contract leaves both fields optional: a server without them shows nothing
+    return {
+        server.server_id: server.status
+        for server in servers
+        if isinstance(server.server_id, str) and server.server_id in wanted and isinstance(server.status, int)
+    }
 
 
-@contextmanager
-def _progress_bar(enabled: bool) -> Iterator[Any]:
-    """A rich progress bar on stderr when it is a terminal; otherwise a callback that does nothing."""
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=_stderr(), transient=True) as bar:
-        tasks: dict[str, Any] = {}
+def rerun_ids(api: CphClient, path: Path, outcomes: Collection[Outcome]) -> list[str]:
+    """The servers of an earlier run (``--from``) whose latest outcome is one of ``outcomes``.
 
-        def update(progress: RestartProgress) -> None:
-            if progress.phase not in tasks:
-                label = "restarting" if progress.phase == "restart" else "waiting for jobs"
-                tasks[progress.phase] = bar.add_task(label, total=progress.total)
-            bar.update(tasks[progress.phase], completed=progress.completed)
-
-        yield update
-
-
-def _restart_table(result: RestartResult) -> Table:
-    table = Table(show_lines=False, title=None)
-    for name in ("server_id", "outcome", "job_id", "error_code", "error_msg", "request_id"):
-        table.add_column(name, no_wrap=name != "error_msg", overflow="fold")
-    for entry in result:
-        message = entry.error_msg or ""
-        if entry.server_status is not None:
-            message = f"{message} [now: status {entry.server_status} {_status_name(entry.server_status)}]".strip()
-        table.add_row(
-            entry.server_id,
-            f"[{_OUTCOME_STYLE[entry.outcome]}]{entry.outcome.value}[/]",
-            entry.job_id or "",
-            entry.error_code or "",
-            message,
-            entry.request_id or "",
-        )
-    return table
+    An ``unknown`` server may be restarting right now because of that run; it is re-run only when its current
+    status shows no restart under way (and it exists), so that no server is restarted twice by mistake.
+    """
+    try:
+        previous, unreadable = read_results(path)
+    except ValueError as exc:
+        fail(str(exc))
+    err = stderr()
+    if unreadable:
+        err.print(f"--from {path}: skipped {unreadable} unreadable line(s)", markup=False)
+    chosen = previous.with_outcome(*outcomes)
+    statuses = current_status(api, [entry.server_id for entry in chosen if entry.outcome is Outcome.UNKNOWN])
+    ids: list[str] = []
+    for entry in chosen:
+        if entry.outcome is Outcome.UNKNOWN:
+            status = statuses.get(entry.server_id)
+            if status is None:
+                err.print(f"not re-run: {entry.server_id} (unknown) is not in the project", markup=False)
+                continue
+            if status in RESTARTING:
+                err.print(
+                    f"not re-run: {entry.server_id} (unknown) is restarting now (status {status_text(status)})",
+                    markup=False,
+                )
+                continue
+        ids.append(entry.server_id)
+    return ids
 
 
-def _summary(result: RestartResult) -> str:
-    counts = ", ".join(f"{count} {name}" for name, count in result.counts().items() if count)
-    tail = " (stopped waiting at --timeout)" if result.timed_out else ""
-    return f"{len(result)} servers: {counts or 'none'}{tail}"
-
-
-def _print_result(result: RestartResult, as_json: bool, error: CphError | None = None) -> None:
-    if as_json:
-        data = result.to_dict()
-        if error is not None:
-            data["error"] = error.to_dict()
-        typer.echo(json.dumps(data, indent=2))
-    else:
-        _stdout().print(_restart_table(result))
-    _stderr().print(_summary(result), soft_wrap=True)
-
-
-def _exit_code(result: RestartResult) -> int:
-    return EXIT_OK if result.ok and not result.timed_out else EXIT_NOT_ALL_OK
-
-
-@cache
-def _status_names() -> dict[int, str]:
-    """Server status names from the spec's ``ServerStatus`` description ("0, 1, 3, 4 creating; 2 abnormal; ...")."""
-    description = load_spec()["components"]["schemas"]["ServerStatus"]["description"]
-    names: dict[int, str] = {}
-    for part in description.split(".")[0].split(";"):
-        match = re.match(r"\s*([\d,\s]+?)\s+([a-z][a-z ()]*)$", part.strip())
-        if match:
-            for number in re.findall(r"\d+", match.group(1)):
-                names[int(number)] = match.group(2).strip()
-    return names
-
-
-def _status_name(status: int) -> str:
-    return _status_names().get(status, "")
-
-
-# ----------------------------------------------------------------------------------------------------- restart
 @app.command("restart")
 def restart_command(  # noqa: PLR0917 - typer maps each option to a parameter
+    ctx: typer.Context,
     server_ids: Annotated[
         list[str] | None, typer.Argument(help="Server IDs to restart; '-' reads more from stdin.", show_default=False)
     ] = None,
     file: Annotated[
         Path | None, typer.Option("--file", "-f", help="Read server IDs from this file ('-' = stdin).")
     ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            dir_okay=False,
+            help="Re-run servers of an earlier run: its --output file (or --json output), filtered by --outcome.",
+        ),
+    ] = None,
+    outcome: Annotated[
+        str | None,
+        typer.Option(
+            "--outcome",
+            metavar="OUTCOMES",
+            help="With --from: re-run servers with these outcomes (default failed,rejected,unknown; an unknown one "
+            "only if it is not restarting now).",
+        ),
+    ] = None,
     region: Region = None,
     endpoint: Endpoint = None,
     project_id: ProjectId = None,
     wait: Annotated[bool, typer.Option("--wait", help="Wait until every restart job has ended.")] = False,
-    timeout: Annotated[
-        float, typer.Option("--timeout", min=0, help="With --wait: stop waiting after this many seconds.")
-    ] = 600.0,
+    timeout: Timeout = None,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64, help="Requests in flight.")] = 8,
-    rate_limit: Annotated[
-        float | None, typer.Option("--rate-limit", min=0.001, help="Requests per second (default: no limit).")
-    ] = None,
+    rate_limit: RateLimit = None,
     verify_unknown: Annotated[
         bool,
         typer.Option("--verify-unknown", help="Look up the current status of servers whose outcome is unknown."),
     ] = False,
+    output: Output = None,
+    show: Show = None,
     as_json: JsonOutput = False,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on a terminal.")] = True,
+    progress: Progress = True,
+    verbose: Verbose = False,
 ) -> None:
     """Restart Cloud Phone servers: any number, in batches of 100, never twice.
 
     Prints one line per distinct server: accepted, rejected, succeeded, failed or unknown. A batch whose answer
-    was lost is never resent (its servers are "unknown"): a restart must not happen twice.
+    was lost is never resent (its servers are "unknown"): a restart must not happen twice. Ctrl-C or SIGTERM stops
+    sending and prints every server's result so far (request and job IDs included).
 
     Exit codes: 0 every server accepted (with --wait: succeeded); 1 some rejected, failed, unknown or still
-    running at --timeout; 2 usage, configuration or credential error; 130 interrupted.
+    running at --timeout; 2 usage, configuration or credential error; 130 SIGINT; 143 SIGTERM.
     """
+    shown = parse_outcomes(show, "--show") if show else None
+    if outcome is not None and from_file is None:
+        fail("--outcome needs --from FILE")
+    rerun = parse_outcomes(outcome or "failed,rejected,unknown", "--outcome")
     ids = read_ids(server_ids or [], file)
-    if not ids:
-        raise _fail("no server IDs: pass them as arguments, with --file, or on stdin ('-')")
-    with _client(region, endpoint, project_id, concurrency=concurrency, rate_limit=rate_limit) as client:
+    with client(
+        ctx, region, endpoint, project_id, verbose=verbose, concurrency=concurrency, rate_limit=rate_limit
+    ) as api:
+        if from_file is not None:
+            ids += rerun_ids(api, from_file, rerun)
+            if not ids:
+                stderr().print(f"nothing to re-run from {from_file}", markup=False)
+                raise typer.Exit(0)
+        if not ids:
+            fail("no server IDs: pass them as arguments, with --file, on stdin ('-'), or --from FILE")
         try:
-            with _progress_bar(progress) as on_progress:
-                result = client.restart(
-                    ids, wait=wait, wait_timeout=timeout, verify_unknown=verify_unknown, on_progress=on_progress
-                )
-        except CphError as exc:
-            if exc.result is not None:
-                _print_result(exc.result, as_json, exc)
-            raise _fail(str(exc), EXIT_USAGE if is_fatal(exc) else EXIT_NOT_ALL_OK) from None
-        except KeyboardInterrupt:
-            raise _fail("interrupted: batches in flight may have been carried out", EXIT_INTERRUPTED) from None
-    _print_result(result, as_json)
-    raise typer.Exit(_exit_code(result))
-
-
-# -------------------------------------------------------------------------------------------------------- jobs
-def _jobs_table(jobs: list[JobInfo]) -> Table:
-    table = Table()
-    for name in ("job_id", "server_id", "state", "begin_time", "end_time", "error_code", "error_msg"):
-        table.add_column(name, no_wrap=name != "error_msg", overflow="fold")
-    for job in jobs:
-        table.add_row(
-            job.job_id,
-            job.server_id or "",
-            job.status.name.lower(),
-            job.begin_time or "",
-            job.end_time or "",
-            job.error_code or "",
-            job.error_msg or "",
-        )
-    return table
-
-
-def _api_failure(exc: CphError) -> typer.Exit:
-    return _fail(str(exc), EXIT_USAGE if is_fatal(exc) else EXIT_NOT_ALL_OK)
-
-
-@app.command("jobs")
-def jobs_command(  # noqa: PLR0917 - typer maps each option to a parameter
-    request_ids: Annotated[
-        list[str] | None, typer.Option("--request-id", "-r", help="Restart request ID (repeatable).")
-    ] = None,
-    job_ids: Annotated[list[str] | None, typer.Option("--job-id", "-j", help="Job ID (repeatable).")] = None,
-    region: Region = None,
-    endpoint: Endpoint = None,
-    project_id: ProjectId = None,
-    as_json: JsonOutput = False,
-) -> None:
-    """List restart jobs by request ID (ListJobs, 20 request IDs per call) or by job ID (ShowJob)."""
-    if not request_ids and not job_ids:
-        raise _fail("pass --request-id and/or --job-id")
-    with _client(region, endpoint, project_id) as client:
+            out = open_output(output)
+        except ValueError as exc:
+            fail(str(exc))
+        recorder = Recorder(ids, out)
         try:
-            jobs = client.list_jobs(request_ids) if request_ids else []
-            jobs += [client.show_job(job_id) for job_id in job_ids or []]
-        except CphError as exc:
-            raise _api_failure(exc) from None
-    if as_json:
-        typer.echo(json.dumps([job.to_dict() for job in jobs], indent=2))
-    else:
-        _stdout().print(_jobs_table(jobs))
-
-
-# ----------------------------------------------------------------------------------------------------- servers
-@app.command("servers")
-def servers_command(  # noqa: PLR0917 - typer maps each option to a parameter
-    status: Annotated[int | None, typer.Option("--status", help="Only servers in this status (e.g. 5 normal).")] = None,
-    name: Annotated[str | None, typer.Option("--name", help="Server name contains this.")] = None,
-    server_id: Annotated[str | None, typer.Option("--server-id", help="Exactly this server.")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many (default: all).")] = None,
-    ids_only: Annotated[bool, typer.Option("--ids", help="Print only server IDs, one per line.")] = False,
-    region: Region = None,
-    endpoint: Endpoint = None,
-    project_id: ProjectId = None,
-    as_json: JsonOutput = False,
-) -> None:
-    """List the project's servers (ListCloudPhoneServers, newest first). `--ids` output feeds `cph restart -`."""
-    if status is not None and status not in _status_names():
-        raise _fail(f"--status must be one of {', '.join(str(s) for s in sorted(_status_names()))}")
-    with _client(region, endpoint, project_id) as client:
-        try:
-            servers = client.list_servers(status=status, server_name=name, server_id=server_id, limit=limit)
-        except CphError as exc:
-            raise _api_failure(exc) from None
-    if ids_only:
-        for server in servers:
-            if isinstance(server.server_id, str):  # optional in the provider contract
-                typer.echo(server.server_id)
-    elif as_json:
-        typer.echo(json.dumps([server.to_dict() for server in servers], indent=2))
-    else:
-        table = Table()
-        for column in ("server_id", "server_name", "status", "phone_model_name", "availability_zone"):
-            table.add_column(column, no_wrap=True)
-        for server in servers:
-            status = server.status if isinstance(server.status, int) else None
-            table.add_row(
-                str(server.server_id or ""),
-                str(server.server_name or ""),
-                "" if status is None else f"{status} {_status_name(status)}",
-                str(server.phone_model_name or ""),
-                str(server.availability_zone or ""),
+            execute(
+                lambda: api.restart(ids, wait=wait, timeout=timeout, verify_unknown=verify_unknown, on_result=recorder),
+                recorder,
+                waited=wait,
+                as_json=as_json,
+                show=shown,
+                around=progress_bar(recorder, len(recorder), wait=wait, enabled=progress),
             )
-        _stdout().print(table)
+        finally:
+            if out is not None:
+                out.close()
