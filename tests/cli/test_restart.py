@@ -18,11 +18,16 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from client_testkit import AK, BASE, PROJECT, REGION, SECURITY_TOKEN, SK, TOKEN, FakeCph, error, server_ids
 
+import cph.cli
 import cph.cli._restart as restart_cli
-from cph import Progress, RetryPolicy
+from cph import Outcome, RetryPolicy, ServerResult, __version__
 from cph import _operations as engine_module
 from cph.cli import app
+from cph.cli._record import Recorder
+from cph.cli._report import progress_bar
 from cph.mock import MockConfig, MockServer
+
+cph.cli._register_commands()
 
 ENV_NAMES = (
     "HUAWEICLOUD_SDK_AK",
@@ -142,7 +147,7 @@ def test_a_wait_timeout_is_not_success(fake: FakeCph) -> None:
         (["restart", "--region", REGION, "--endpoint", BASE, "a" * 32], None, "only one of"),
         (["restart", "--region", "mars-1", "a" * 32], None, "unknown region"),
         (["restart", "--region", REGION, "a" * 32], {}, "no credentials"),
-        (["restart", "--region", REGION, "a" * 32], {"CPH_AUTH_TOKEN": TOKEN}, "project_id is required"),
+        (["restart", "--region", REGION, "a" * 32], {"CPH_AUTH_TOKEN": TOKEN}, "--project-id is required"),
         (["restart", "--region", REGION, "--file", "/nonexistent/ids", "a" * 32], None, "cannot read"),
         (["restart", "--region", REGION, "--concurrency", "0", "a" * 32], None, "concurrency"),
         (["jobs", "--region", REGION], None, "--request-id"),
@@ -215,15 +220,78 @@ def test_servers_ids_feed_restart(fake: FakeCph) -> None:
 
 
 def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    with restart_cli._progress_bar(enabled=True) as callback:
-        assert callback is None  # stderr is not a terminal under pytest
+    recorder = Recorder(["a" * 32, "b" * 32])
+    with progress_bar(recorder, 2, wait=True, enabled=True):
+        assert recorder.listeners == []  # stderr is not a terminal under pytest
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
-    with restart_cli._progress_bar(enabled=True) as callback:
-        assert callback is not None
-        callback(Progress("restart", 1, 2, {}, 0.1))
-        callback(Progress("wait", 2, 2, {}, 0.2))
-    with restart_cli._progress_bar(enabled=False) as callback:
-        assert callback is None
+    with progress_bar(recorder, 2, wait=True, enabled=True):
+        assert len(recorder.listeners) == 1
+        recorder(ServerResult("a" * 32, Outcome.ACCEPTED, job_id="j" * 32))
+        recorder(ServerResult("a" * 32, Outcome.SUCCEEDED, job_id="j" * 32))
+    assert recorder.listeners == []
+    with progress_bar(recorder, 2, wait=True, enabled=False):
+        assert recorder.listeners == []
+
+
+# ------------------------------------------------------------------------------------------------ reading well
+def test_version() -> None:
+    result = run(["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"cph {__version__}"
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["--region", REGION], {"CPH_ENDPOINT": "http://127.0.0.1:1"}),
+        (["--endpoint", BASE], {"CPH_REGION": "mars-1"}),
+    ],
+)
+def test_a_flag_beats_the_environment(fake: FakeCph, args: list[str], env: dict[str, str]) -> None:
+    result = run(["restart", *args, server_ids(1)[0]], env={**AKSK_ENV, **env})
+    assert result.exit_code == 0, result.output
+    assert len(fake.restart_calls) == 1
+
+
+def test_two_endpoint_variables_are_a_conflict() -> None:
+    result = run(["restart", "a" * 32], env={**AKSK_ENV, "CPH_REGION": REGION, "CPH_ENDPOINT": BASE})
+    assert result.exit_code == 2
+    assert "both $CPH_REGION and $CPH_ENDPOINT" in result.stderr
+
+
+def test_show_lists_only_problems_and_server_text_is_not_markup(fake: FakeCph) -> None:
+    ids = server_ids(3)
+    fake.rejected[ids[1]] = ("CPS.9001", "Status [bold]8[/bold] does not allow restart.")
+    result = run(["restart", "--region", REGION, "--show", "failed,rejected,unknown", *ids])
+    assert result.exit_code == 1, result.output
+    assert ids[1] in result.stdout
+    assert ids[0] not in result.stdout
+    assert ids[2] not in result.stdout
+    assert "[bold]8[/bold]" in result.stdout
+    assert "3 servers: 2 accepted, 1 rejected; 1 listed" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--show", "broken"], "broken is not one of"),
+        (["--outcome", "rejected"], "--outcome needs --from"),
+    ],
+)
+def test_bad_filters_name_the_flag(args: list[str], message: str) -> None:
+    result = run(["restart", "--region", REGION, *args, "a" * 32])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_verbose_logs_each_call_without_secrets(fake: FakeCph) -> None:
+    result = run(["restart", "--region", REGION, "-v", *server_ids(2)])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.stderr.splitlines() if "batch-restart" in line)
+    assert "POST" in line
+    assert "-> 200" in line
+    assert f"request_id={next(iter(fake.by_request))}" in line
+    assert_no_secrets(result.stdout, result.stderr)
 
 
 # -------------------------------------------------------------------------------------- secrets, end to end
@@ -284,3 +352,40 @@ def test_restart_against_the_mock_end_to_end(mock: MockServer) -> None:
     assert json.loads(result.stdout)["counts"]["succeeded"] == 5
     assert mock.config.sk not in result.stdout + result.stderr
     assert all(mock.state.restart_count(server_id) == 1 for server_id in ids)
+
+
+@pytest.mark.integration
+def test_rerun_from_a_file_skips_unknown_servers_that_are_restarting(tmp_path: Path) -> None:
+    with MockServer(MockConfig.generate(seed=22, fleet_size=40, job_duration=60.0)) as slow:
+        env = {
+            "HUAWEICLOUD_SDK_AK": slow.config.ak,
+            "HUAWEICLOUD_SDK_SK": slow.config.sk,
+            "HUAWEICLOUD_SDK_PROJECT_ID": slow.config.project_id,
+            "CPH_ENDPOINT": slow.url,
+        }
+        busy, idle, refused, done = slow.state.server_ids(status=5)[:4]
+        assert run(["restart", busy], env).exit_code == 0  # restarting for the next minute
+        previous = tmp_path / "previous.jsonl"
+        previous.write_text(
+            "\n".join(
+                json.dumps(ServerResult(server_id, outcome).to_dict())
+                for server_id, outcome in (
+                    (busy, Outcome.UNKNOWN),
+                    (idle, Outcome.UNKNOWN),
+                    (refused, Outcome.REJECTED),
+                    (done, Outcome.SUCCEEDED),
+                )
+            )
+            + '\n{"server_id": "torn',
+            encoding="utf-8",
+        )
+        output = tmp_path / "rerun.jsonl"
+        result = run(["restart", "--from", str(previous), "--json", "-o", str(output)], env)
+        assert result.exit_code == 0, result.output
+        assert f"not re-run: {busy} (unknown) is restarting now" in result.stderr
+        assert "skipped 1 unreadable line" in result.stderr
+        assert [entry["server_id"] for entry in json.loads(result.stdout)["servers"]] == [idle, refused]
+        assert slow.state.restart_counts() == {busy: 1, idle: 1, refused: 1}
+        recorded = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+        assert {entry["server_id"] for entry in recorded} == {idle, refused}
+        assert all(entry["job_id"] and entry["request_id"] for entry in recorded)
