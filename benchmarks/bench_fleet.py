@@ -6,18 +6,29 @@
   signed ``httpx.Client`` on the same number of threads, with no client logic.
 
 Jobs end at once (job duration 0), so the figures are the client's and the wire's cost, not simulated waiting.
+
+:func:`run_throttled` is the condition that decides whether a fleet restart works at all: the gateway throttles per
+user (here the mock's ``--rate-limit``) and jobs take time (10 s). Each peer gets a fresh mock process (fresh fleet
+and token bucket). Calls and 429s are counted on the client side, per HTTP exchange, by a counting transport (ours)
+and the SDK's own response hook (``HttpHandler.add_response_handler``) — the mock keeps no request statistics.
 """
 
 from __future__ import annotations
 
+import math
+import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
 from benchmarks._harness import MOCK_AK, MOCK_PROJECT, MOCK_SK, Stats, background, free_port, mock_command, mock_env
 from benchmarks.bench_mock import server_ids
 from cph import AkSkAuth, AkSkCredentials, CphClient
+from cph.mock import MockConfig, create_app
 
 CONCURRENCY = 8
 CREDENTIALS = AkSkCredentials(MOCK_AK, MOCK_SK, MOCK_PROJECT)
@@ -98,3 +109,137 @@ def run(*, smoke: bool) -> dict[int, dict[str, Stats]]:
                     samples[name].append(fn(url, ids))
             out[size] = {name: Stats.of(values) for name, values in samples.items()}
     return out
+
+
+# ------------------------------------------------------------------------------------------- throttled fleet
+JOB_SECONDS = 10.0
+THROTTLED_CASES = ((10_000, 5.0), (1_000, 1.0))
+SMOKE_CASES = ((300, 10.0),)
+SMOKE_JOB_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class ThrottledRun:
+    """One peer's throttled fleet restart + wait, against the minimum the gateway's limit allows."""
+
+    peer: str
+    servers: int
+    rate: float
+    job_seconds: float
+    wall: float
+    calls: int
+    throttled: int
+    terminal: int
+
+    @property
+    def min_calls(self) -> int:
+        """One restart per 100 servers, then one ListJobs round (20 request IDs per call)."""
+        restarts = math.ceil(self.servers / 100)
+        return restarts + math.ceil(restarts / 20)
+
+    @property
+    def min_wall(self) -> float:
+        """The restarts at the limit, the job time, and one poll round at the limit."""
+        restarts = math.ceil(self.servers / 100)
+        return restarts / self.rate + self.job_seconds + math.ceil(restarts / 20) / self.rate
+
+    @property
+    def throttled_share(self) -> float:
+        return self.throttled / self.calls if self.calls else 0.0
+
+
+class CountingTransport(httpx.BaseTransport):
+    """httpx's transport, counting exchanges by status (thread-safe: the client sends from a pool)."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.HTTPTransport()
+        self.statuses: Counter[int] = Counter()
+        self._lock = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        with self._lock:
+            self.statuses[response.status_code] += 1
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def throttled_ours(url: str, ids: list[str], rate: float, job_seconds: float, budget: float) -> ThrottledRun:
+    counter = CountingTransport()
+    t0 = time.perf_counter()
+    with CphClient(endpoint=url, credentials=CREDENTIALS, transport=counter) as client:
+        result = client.restart(ids, wait=True, timeout=budget)
+    wall = time.perf_counter() - t0
+    assert len(result) == len(ids), "every server accounted for"
+    counts = result.counts()
+    terminal = counts["succeeded"] + counts["failed"]
+    return ThrottledRun("ours", len(ids), rate, job_seconds, wall, counter.statuses.total(), counter.statuses[429],
+                        terminal)  # fmt: skip
+
+
+def throttled_sdk(url: str, ids: list[str], rate: float, job_seconds: float, budget: float) -> ThrottledRun:
+    """The SDK the plain way: batches of 100 one after another (a refused batch is not resent — the SDK never
+    retries a POST), then ListJobs by each request ID every 2 s until every job ended or ``budget`` passed."""
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.exceptions.exceptions import SdkException
+    from huaweicloudsdkcore.http.http_handler import HttpHandler
+    from huaweicloudsdkcph.v1 import CphClient as SdkClient
+    from huaweicloudsdkcph.v1 import ListJobsRequest, RestartCloudPhoneServerRequest, RestartCloudPhoneServerRequestBody
+
+    statuses: Counter[int] = Counter()
+
+    def count(response: Any, **_: Any) -> None:
+        statuses[response.status_code] += 1
+
+    handler = HttpHandler().add_response_handler(count)
+    builder = SdkClient.new_builder().with_credentials(BasicCredentials(MOCK_AK, MOCK_SK, MOCK_PROJECT))
+    client = builder.with_endpoint(url).with_http_handler(handler).build()
+    t0 = time.perf_counter()
+    pending: set[str] = set()
+    for start in range(0, len(ids), 100):
+        body = RestartCloudPhoneServerRequestBody(server_ids=ids[start : start + 100])
+        try:
+            response = client.restart_cloud_phone_server(RestartCloudPhoneServerRequest(body=body))
+        except SdkException:
+            continue
+        pending.add(response.request_id)
+    terminal = 0
+    while pending and time.perf_counter() - t0 < budget:
+        for request_id in sorted(pending):
+            try:
+                jobs = client.list_jobs(ListJobsRequest(request_id=request_id, limit=100)).jobs or []
+            except SdkException:
+                continue
+            if jobs and all(job.status in (-1, 2) for job in jobs):
+                pending.discard(request_id)
+                terminal += len(jobs)
+        if pending:
+            time.sleep(2.0)
+    wall = time.perf_counter() - t0
+    return ThrottledRun("sdk", len(ids), rate, job_seconds, wall, statuses.total(), statuses[429], terminal)
+
+
+def normal_ids(size: int) -> list[str]:
+    """The first ``size`` normal servers of the fleet ``cph mock`` builds from the benchmark's seed — computed here,
+    because listing them from the running mock would spend its rate limit."""
+    config = MockConfig.load(env=mock_env(), fleet_size=fleet_for(size))
+    ids = create_app(config).state.server_ids(status=5)
+    assert len(ids) >= size, f"the fleet has only {len(ids)} normal servers"
+    return ids[:size]
+
+
+def run_throttled(*, smoke: bool) -> list[ThrottledRun]:
+    """Each case once per peer, each run against a fresh ``cph mock --rate-limit`` subprocess."""
+    cases, job_seconds = (SMOKE_CASES, SMOKE_JOB_SECONDS) if smoke else (THROTTLED_CASES, JOB_SECONDS)
+    runs: list[ThrottledRun] = []
+    for size, rate in cases:
+        ids = normal_ids(size)
+        for peer in (throttled_ours, throttled_sdk):
+            port = free_port()
+            command = [*mock_command(port, fleet_for(size), job_seconds), "--rate-limit", str(rate)]
+            with background(command, port, env=mock_env()):
+                budget = 3 * ThrottledRun("", size, rate, job_seconds, 0, 0, 0, 0).min_wall
+                runs.append(peer(f"http://127.0.0.1:{port}", ids, rate, job_seconds, budget))
+    return runs

@@ -78,6 +78,39 @@ def fleet_section(data: dict[int, dict[str, Stats]]) -> list[str]:
     return [*lines, ""]
 
 
+def throttled_section(runs: list[bench_fleet.ThrottledRun]) -> list[str]:
+    lines = [
+        f"## 2b. Throttled fleet restart + wait (gateway limit per user, restart jobs of {runs[0].job_seconds:g} s)"
+        if runs
+        else "## 2b. Throttled fleet restart + wait",
+        "",
+        "Each run against a fresh `cph mock --rate-limit R` process. Minimum: one restart per 100 servers at the limit,",
+        "the job time, then one ListJobs round (20 request IDs per call) at the limit. Calls and 429s counted per HTTP",
+        "exchange on the client side (a counting transport for ours, the SDK's response hook for the SDK). The SDK is",
+        "used the plain way: batches one after another (it never retries a POST), then ListJobs per request ID.",
+        "",
+        "| servers | limit | client | wall s | min s | wall / min | calls | min calls | calls / min | 429s | terminal |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    notes = []
+    for run in runs:
+        wall, calls = run.wall / run.min_wall, run.calls / run.min_calls
+        terminal = run.terminal / run.servers
+        lines.append(
+            f"| {run.servers:,} | {run.rate:g}/s | {run.peer} | {run.wall:.1f} | {run.min_wall:.1f} | {wall:.2f}× | "
+            f"{run.calls:,} | {run.min_calls:,} | {calls:.2f}× | {run.throttled_share:.1%} | {terminal:.1%} |"
+        )
+        if run.peer == "ours":
+            notes.append(
+                f"- ours, {run.servers:,} servers at {run.rate:g}/s: wall {wall:.2f}× the minimum — target ≤ 1.15×: "
+                f"{verdict(wall <= 1.15, f'{wall:.2f}×')}; calls {calls:.2f}× — target ≤ 1.1×: "
+                f"{verdict(calls <= 1.1, f'{calls:.2f}×')}; 429s {run.throttled_share:.1%} of calls — target ≤ 5 %: "
+                f"{verdict(run.throttled_share <= 0.05, f'{run.throttled_share:.1%}')}; terminal outcomes "
+                f"{terminal:.1%} — target 100 %: {verdict(run.terminal == run.servers, f'{terminal:.1%}')}"
+            )
+    return [*lines, "", *notes, ""]
+
+
 def mock_section(data: dict[str, dict[str, list[LoadResult]]]) -> list[str]:
     lines = ["## 3. Mock server under load (hey, same concurrency, separate processes)", ""]
     lines += ["| body | server | req/s | p50 ms | p99 ms | non-2xx |", "|---|---|---|---|---|---|"]
@@ -141,6 +174,7 @@ def main() -> None:
     sections = [
         *client_section(bench_client.run(smoke=args.smoke)),
         *fleet_section(bench_fleet.run(smoke=args.smoke)),
+        *throttled_section(bench_fleet.run_throttled(smoke=args.smoke)),
         *mock_section(bench_mock.run(smoke=args.smoke)),
         *signing_section(bench_signing.run(smoke=args.smoke)),
         *conformance_section(bench_conformance.run(smoke=args.smoke)),

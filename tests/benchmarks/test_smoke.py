@@ -28,6 +28,7 @@ def test_every_benchmark_runs_and_the_report_has_every_section(tmp_path: Path) -
     for heading in (
         "## 1. Client calls",
         "## 2. Fleet restart",
+        "## 2b. Throttled fleet restart",
         "## 3. Mock server under load",
         "## 4. Signing",
         "## 5. Conformance suite",
