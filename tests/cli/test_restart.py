@@ -136,7 +136,7 @@ def test_a_wait_timeout_is_not_success(fake: FakeCph) -> None:
     fake.job_polls = 10**9
     result = run(["restart", "--region", REGION, "--wait", "--timeout", "0", *server_ids(1)])
     assert result.exit_code == 1
-    assert "stopped waiting at --timeout" in result.stderr
+    assert "stopped at --timeout" in result.stderr
 
 
 @pytest.mark.parametrize(
