@@ -185,6 +185,33 @@ def test_an_unreachable_endpoint_is_an_api_failure() -> None:
     assert "ConnectError" in result.stderr
 
 
+def test_output_then_resume_waiting_from_it(fake: FakeCph, tmp_path: Path) -> None:
+    ids = server_ids(3)
+    fake.failing.add(ids[2])
+    output = tmp_path / "run.jsonl"
+    first = run(["restart", "--region", REGION, "-o", str(output), *ids])
+    assert first.exit_code == 0, first.output
+    recorded = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert [(r["server_id"], r["outcome"]) for r in recorded] == [(i, "accepted") for i in ids]
+    assert all(r["job_id"] and r["request_id"] for r in recorded)
+    fake.job_polls = 0
+    resumed = run(["jobs", "--region", REGION, "--wait", "--from", str(output), "-o", str(output), "--json"])
+    assert resumed.exit_code == 1, resumed.output
+    assert json.loads(resumed.stdout)["counts"] == {
+        "accepted": 0, "rejected": 0, "succeeded": 2, "failed": 1, "unknown": 0,
+    }  # fmt: skip
+    assert fake.restart_calls == [ids], "resuming restarts nothing"
+    lines = output.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 6
+    assert {json.loads(line)["outcome"] for line in lines[3:]} == {"succeeded", "failed"}
+
+
+def test_jobs_wait_and_from_go_together() -> None:
+    result = run(["jobs", "--region", REGION, "--wait"])
+    assert result.exit_code == 2
+    assert "--wait and --from FILE go together" in result.stderr
+
+
 # ------------------------------------------------------------------------------------------ jobs and servers
 def test_jobs_by_request_and_job_id(fake: FakeCph) -> None:
     run(["restart", "--region", REGION, *server_ids(3)])
