@@ -9,7 +9,6 @@ known state of each server". A torn last line (the process died mid-write) is sk
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import threading
 from collections.abc import Callable, Iterable
@@ -17,8 +16,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from cph import Outcome, RestartResult, ServerResult
-
-_FIELDS = frozenset(field.name for field in dataclasses.fields(ServerResult))
 
 
 class Recorder:
@@ -43,7 +40,7 @@ class Recorder:
                 return
             self._latest[entry.server_id] = entry
             if self._output is not None:
-                self._output.write(json.dumps(entry.to_dict(), separators=(",", ":")) + "\n")
+                self._output.write(entry.to_json() + "\n")
                 self._output.flush()
         for listener in self.listeners:
             listener(entry)
@@ -77,17 +74,11 @@ def open_output(path: Path | None) -> IO[str] | None:
 
 
 def _entry(data: Any) -> ServerResult | None:
-    if not isinstance(data, dict) or not isinstance(data.get("server_id"), str):
+    if not isinstance(data, dict):
         return None
     try:
-        outcome = Outcome(str(data.get("outcome")))
+        return ServerResult.from_dict(data)
     except ValueError:
-        return None
-    fields = {name: value for name, value in data.items() if name in _FIELDS}
-    fields["outcome"] = outcome
-    try:
-        return ServerResult(**fields)
-    except TypeError:
         return None
 
 
