@@ -48,7 +48,9 @@ PROVIDER_LEGAL = [
         {"request_id": "r", "jobs": [{"server_id": "9e3d5c0a-1b2c-4d5e-8f90-a1b2c3d4e5f6", "job_id": "j"}]},
         id="restart-hyphenated-ids",
     ),
-    pytest.param("ShowJobResponse", {"job_id": "j", "status": 1, "begin_time": None, "end_time": None}, id="null-times"),
+    pytest.param(
+        "ShowJobResponse", {"job_id": "j", "status": 1, "begin_time": None, "end_time": None}, id="null-times"
+    ),
     pytest.param("ListJobsResponse", {"jobs": [{"node_id": "a-b", "end_time": "", "server_id": None}]}, id="list-jobs"),
     pytest.param("ListCloudPhoneServersResponse", {"servers": [{"status": 6, "network_version": "v3"}]}, id="status-6"),
     pytest.param("ErrorResponse", {"error_code": "APIG.0301"}, id="error-without-message"),
