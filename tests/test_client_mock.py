@@ -3,7 +3,9 @@ once, no server restarted twice, and each outcome consistent with what the mock 
 
 from __future__ import annotations
 
+import _thread
 import asyncio
+import threading
 import time
 from collections.abc import Iterator
 
@@ -14,8 +16,10 @@ from cph import (
     AsyncCphClient,
     CphClient,
     Outcome,
+    RestartInterrupted,
     RestartResult,
     RetryPolicy,
+    ServerResult,
     TokenCredentials,
 )
 from cph.mock import FaultConfig, FaultKind, MockConfig, MockServer, ThrottleConfig
@@ -129,3 +133,108 @@ def test_token_auth_rate_limit_and_verify_unknown() -> None:
         assert {entry.server_status for entry in unknown} <= {11, 13}  # verified: they are restarting
         assert result.counts()["accepted"] == 150
         assert_consistent_with_the_mock(result, mock, ids)
+
+
+# ------------------------------------------------------------------------------------- never losing a result
+def assert_nothing_lost(result: RestartResult, mock: MockServer, requested: list[str]) -> None:
+    """Every server the mock restarted is in the result with its request and job IDs, or (answer not collected in
+    time) unknown; every server reported rejected was never restarted."""
+    assert_consistent_with_the_mock(result, mock, requested)
+    restarted = set(mock.state.restart_counts())
+    for entry in result:
+        if entry.outcome is Outcome.ACCEPTED:
+            assert entry.request_id
+            assert entry.job_id
+        if entry.server_id in restarted:
+            assert entry.outcome in {Outcome.ACCEPTED, Outcome.SUCCEEDED, Outcome.FAILED, Outcome.UNKNOWN}
+
+
+def test_ctrl_c_during_a_restart_keeps_every_accepted_server() -> None:
+    config = MockConfig.generate(seed=12, fleet_size=3000, job_duration=30.0)
+    with MockServer(config) as mock:
+        ids = mock.state.server_ids()
+        seen: list[ServerResult] = []
+        threading.Timer(0.6, _thread.interrupt_main).start()
+        with (
+            CphClient(endpoint=mock.url, credentials=credentials(mock), rate_limit=10, concurrency=4) as client,
+            pytest.raises(RestartInterrupted) as interrupted,
+        ):
+            client.restart(ids, wait=True, on_result=seen.append)
+        result = interrupted.value.result
+        assert isinstance(interrupted.value, KeyboardInterrupt)
+        assert_nothing_lost(result, mock, ids)
+        counts = result.counts()
+        assert 0 < counts["accepted"] < 3000
+        not_sent = [e for e in result.with_outcome(Outcome.REJECTED) if e.error_msg == "not sent: interrupted"]
+        assert not_sent
+        assert all(e.request_id is None for e in not_sent)
+        assert {e.server_id for e in seen if e.outcome is Outcome.ACCEPTED} == {
+            e.server_id for e in result.with_outcome(Outcome.ACCEPTED)
+        }
+
+
+def test_ctrl_c_while_waiting_keeps_the_jobs_and_a_later_wait_resumes_them() -> None:
+    config = MockConfig.generate(seed=13, fleet_size=300, job_duration=2.0)
+    with MockServer(config) as mock:
+        ids = mock.state.server_ids(status=5)[:200]
+        lines: list[str] = []
+        with CphClient(endpoint=mock.url, credentials=credentials(mock)) as client:
+            threading.Timer(0.5, _thread.interrupt_main).start()
+            with pytest.raises(RestartInterrupted) as interrupted:
+                client.restart(ids, wait=True, on_result=lambda entry: lines.append(entry.to_json()))
+            assert interrupted.value.result.counts()["accepted"] == 200
+            # What an --output file holds is enough to resume: the last line per server wins.
+            entries = [ServerResult.from_json(line) for line in lines]
+            resumed = client.wait(entries, timeout=30)
+        assert resumed.counts()["succeeded"] == 200
+        assert not resumed.timed_out
+        assert_nothing_lost(resumed, mock, ids)
+
+
+def test_cancelling_the_async_client_keeps_the_partial_result_on_the_cancelled_error() -> None:
+    config = MockConfig.generate(seed=14, fleet_size=3000, job_duration=30.0)
+    with MockServer(config) as mock:
+        ids = mock.state.server_ids()
+
+        async def scenario() -> RestartResult:
+            async with AsyncCphClient(
+                endpoint=mock.url, credentials=credentials(mock), rate_limit=10, concurrency=4
+            ) as client:
+                task = asyncio.ensure_future(client.restart(ids))
+                await asyncio.sleep(0.6)
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError) as cancelled:
+                    await task
+                return cancelled.value.result  # type: ignore[attr-defined,no-any-return]
+
+        result = asyncio.run(scenario())
+        assert_nothing_lost(result, mock, ids)
+        assert 0 < result.counts()["accepted"] < 3000
+        assert result.counts()["rejected"] > 0  # not sent
+
+
+def test_the_deadline_reports_running_jobs_with_their_ids() -> None:
+    config = MockConfig.generate(seed=15, fleet_size=300, job_duration=30.0)
+    with MockServer(config) as mock:
+        ids = mock.state.server_ids(status=5)[:150]
+        with CphClient(endpoint=mock.url, credentials=credentials(mock)) as client:
+            started = time.monotonic()
+            result = client.restart(ids, wait=True, timeout=1.5)
+        assert time.monotonic() - started < 5
+        assert result.timed_out
+        assert result.counts()["accepted"] == 150
+        assert all(entry.job_id and entry.request_id for entry in result)
+
+
+def test_a_gateway_limit_is_learnt_and_no_server_is_given_up() -> None:
+    config = MockConfig.generate(seed=16, fleet_size=2000, job_duration=1.0, rate_limit=10)
+    with MockServer(config) as mock:
+        ids = mock.state.server_ids(status=5)[:1500]
+        with CphClient(endpoint=mock.url, credentials=credentials(mock), concurrency=8) as client:
+            result = client.restart(ids, wait=True, timeout=60)
+            learnt = client.rate
+        counts = result.counts()
+        assert counts["accepted"] == counts["unknown"] == 0  # every server reached a terminal outcome
+        assert not [entry for entry in result if entry.error_code == "APIGW.0308"]  # none given up as throttled
+        assert counts["succeeded"] == len(mock.state.restart_counts()) - counts["failed"]
+        assert learnt == pytest.approx(10 * 0.97, rel=0.01)  # the limit the gateway's message named, minus a margin

@@ -91,11 +91,14 @@ def test_until_a_job_has_ended_only_the_oldest_request_is_asked_about_at_growing
     clock.now = 6.0
     assert tracker.queries() == [[rid(0)]]
     tracker.update([running(f"{0:031x}j", f"{0:031x}s")], [rid(0)])
-    assert tracker.next_due() == 9.0  # 6 + 2 * 1.5, and nobody else is asked before
-    clock.now = 9.0
+    assert tracker.next_due() == 8.5  # 6 + 2 * 1.25, and nobody else is asked before
+    clock.now = 8.5
     assert tracker.queries() == [[rid(0)]]
     tracker.update([], [rid(0)])
-    assert tracker.next_due() == 13.0  # capped at max_interval
+    assert tracker.next_due() == pytest.approx(8.5 + 3.125)
+    for _ in range(5):
+        tracker.update([], [rid(0)])
+    assert tracker.next_due() == pytest.approx(8.5 + 4.0)  # capped at max_interval
 
 
 def test_the_first_ended_job_times_every_request_and_requests_are_packed_twenty_per_call() -> None:

@@ -108,3 +108,51 @@ def test_result_materialises_untouched_entries_and_reuses_recorded_ones() -> Non
     complete = ledger.result()
     assert [e.outcome for e in complete] == [Outcome.ACCEPTED, Outcome.UNKNOWN, Outcome.REJECTED]
     assert complete[A] is partial[A]  # recorded entries are shared, not copied
+
+
+def test_a_server_result_round_trips_through_one_json_line() -> None:
+    entry = ServerResult("a" * 32, Outcome.ACCEPTED, "j" * 32, None, None, "r" * 32)
+    line = entry.to_json()
+    assert "\n" not in line
+    assert ServerResult.from_json(line) == entry
+    assert json.loads(line)["outcome"] == "accepted"
+    verified = ServerResult("b" * 32, Outcome.UNKNOWN, error_msg="lost", server_status=11)
+    assert ServerResult.from_dict(verified.to_dict()) == verified
+    assert ServerResult.from_dict({"server_id": "b" * 32, "outcome": "unknown", "status": 13}).server_status == 13
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("not json", "not JSON"),
+        ("[1]", "JSON object"),
+        ('{"outcome": "accepted"}', "server_id"),
+        ('{"server_id": "a", "outcome": "done"}', "outcome must be one of"),
+        ('{"server_id": "a", "outcome": "failed", "job_id": 5}', "job_id"),
+        ('{"server_id": "a", "outcome": "failed", "server_status": "5"}', "server_status"),
+    ],
+)
+def test_a_bad_line_is_refused_naming_the_field(line: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ServerResult.from_json(line)
+
+
+def test_a_result_from_entries_keeps_the_last_entry_per_server() -> None:
+    first = ServerResult("a" * 32, Outcome.ACCEPTED, "j" * 32, request_id="r" * 32)
+    then = ServerResult("a" * 32, Outcome.SUCCEEDED, "j" * 32, request_id="r" * 32)
+    other = ServerResult("b" * 32, Outcome.REJECTED, error_code="CPS.9001")
+    result = RestartResult.from_entries([first, other, then])
+    assert [entry.outcome for entry in result] == [Outcome.SUCCEEDED, Outcome.REJECTED]
+
+
+def test_the_ledger_reports_every_change_to_its_watcher() -> None:
+    changes: list[ServerResult] = []
+    ledger = Ledger(["a" * 32, "b" * 32], on_change=changes.append)
+    ledger.record_all([ServerResult("a" * 32, Outcome.ACCEPTED, "j" * 32)])
+    ledger.record("a" * 32, Outcome.SUCCEEDED)
+    ledger.annotate("b" * 32, server_status=11)
+    assert [(c.server_id[0], c.outcome, c.job_id) for c in changes] == [
+        ("a", Outcome.ACCEPTED, "j" * 32),
+        ("a", Outcome.SUCCEEDED, "j" * 32),
+        ("b", Outcome.UNKNOWN, None),
+    ]

@@ -237,6 +237,9 @@ class RateLimiter:
                 let_through = measured if measured > 0 else (current if current is not None else self.MIN_RATE)
             self._wmax = max(let_through, self.MIN_RATE)
             self._cut_at = now
+            rate = self._rate_at(now)
+            if rate is not None:  # the gateway just refused: the next send waits for it to let one through again
+                self._next = max(self._next, now + 1.0 / rate)
 
     def __repr__(self) -> str:
         mode = "adaptive" if self.adaptive else "fixed"

@@ -219,7 +219,7 @@ class CphClient(_Base):
         ``wait``, jobs are followed until all have ended or the deadline passed (then ``timed_out`` is set and the
         servers still running stay ``accepted`` with their job IDs). ``verify_unknown`` reads the current status of
         servers whose outcome stays unknown. ``poll_interval`` is how long after its restart a job is first looked at
-        (until a job has ended and shown how long restarts take), growing 1.5-fold up to ``max_poll_interval``.
+        (until a job has ended and shown how long restarts take), growing 1.25-fold up to ``max_poll_interval``.
         ``on_result`` is called with a server's entry each time it becomes
         known or changes (accepted with its IDs, then its outcome); ``wait_timeout`` is the old name of ``timeout``.
 

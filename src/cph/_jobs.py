@@ -88,6 +88,11 @@ class JobInfo:
         }
 
 
+_GROWTH = 1.25
+"""How much longer each probe waits, while no job has ended yet: a probe costs one call (one request's first page),
+so probing a little too often is cheap, while a long step can overshoot the jobs' end by as much."""
+
+
 def _seconds_between(begin: str | None, end: str | None) -> float | None:
     """``end - begin`` in seconds for two ISO 8601 times (CPH's clock for both, so ours does not matter)."""
     if not begin or not end:
@@ -110,7 +115,7 @@ class JobTracker:
 
     When to ask (fewest calls: a poll of a request whose jobs are all still running moves nothing forward): until a
     job has ended, only the oldest request is asked about, ``first_poll`` seconds after it was accepted and then at
-    intervals growing 1.5-fold up to ``max_interval``. The first ended jobs tell how long a restart takes (CPH's own
+    intervals growing 1.25-fold up to ``max_interval``. The first ended jobs tell how long a restart takes (CPH's own
     ``begin_time``/``end_time``); from then on each request is asked about once, when its jobs should have ended
     (accepted + that duration), and again only if some are still running then.
     """
@@ -124,6 +129,7 @@ class JobTracker:
         self._due: dict[str, float] = {}  # request_id -> when it is worth asking about (clock)
         self._probes: set[str] = set()
         self._unresolved: set[str] = set()
+        self._resumed: set[str] = set()  # accepted at an unknown time (an earlier run): asked about at once
         self._first_poll = first_poll
         self._max_interval = max(max_interval, first_poll)
         self._guess = first_poll
@@ -142,6 +148,8 @@ class JobTracker:
             accepted = self._clock() if accepted_at is None else accepted_at
             self._accepted[request_id] = accepted
             self._due[request_id] = accepted if accepted_at is None else self._expected_end(accepted)
+            if accepted_at is None:
+                self._resumed.add(request_id)
 
     def probe(self, request_id: str, server_ids: Iterable[str]) -> None:
         """Poll ``request_id`` for jobs of ``server_ids``, whose restart may or may not have happened."""
@@ -169,11 +177,12 @@ class JobTracker:
 
     def queries(self, now: float | None = None) -> list[list[str]]:
         """Request IDs to ask ListJobs about now, at most 20 (the spec's limit) per call: the requests that are due
-        (only the oldest while no job has ended yet), and every probe."""
+        (only the oldest while no job has ended yet — but every request of an earlier run, whose jobs may all have
+        ended long ago), and every probe."""
         now = self._clock() if now is None else now
         due = sorted((when, rid) for rid, when in self._due.items() if when <= now)
         if self.duration is None:
-            due = due[:1]
+            due = due[:1] + [(when, rid) for when, rid in due[1:] if rid in self._resumed]
         request_ids = [rid for _, rid in due]
         request_ids += sorted(self._probes.difference(request_ids))
         return [list(group) for group in chunks(request_ids, list_jobs_max_request_ids())]
@@ -187,6 +196,8 @@ class JobTracker:
         unresolved server (running or ended; a running one is tracked from now on). Other jobs are ignored.
         """
         now = self._clock() if now is None else now
+        polled = set(polled)
+        self._resumed -= polled
         ended: list[JobInfo] = []
         found: list[JobInfo] = []
         learnt = False
@@ -207,7 +218,7 @@ class JobTracker:
                 found.append(job)
                 if not job.done:
                     self._running[job.job_id] = (job.server_id, None)
-        self._reschedule(set(polled), now, learnt=learnt)
+        self._reschedule(polled, now, learnt=learnt)
         return ended, found
 
     def _learn(self, job: JobInfo) -> bool:
@@ -223,7 +234,7 @@ class JobTracker:
                 self._due[request_id] = self._expected_end(self._accepted[request_id])
         if self.duration is None:
             if polled & self._due.keys():  # asked too early: nobody is asked before the next, longer, guess
-                self._guess = min(self._guess * 1.5, self._max_interval)
+                self._guess = min(max(self._guess * _GROWTH, 0.0), self._max_interval)
                 for request_id in self._due:
                     self._due[request_id] = max(self._due[request_id], now + self._guess)
             return
