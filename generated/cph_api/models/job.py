@@ -19,8 +19,8 @@ class Job:
     Attributes:
         job_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case hexadecimal characters (a
             UUID without
-            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a server ID is "at
-            most 32 bytes"), and both SDKs accept any string.
+            hyphens), but the provider documents no format (a server ID is "at most 32 bytes") and both SDKs accept
+            any string.
         server_id (None | str | Unset): The server of a server job (restart).
         phone_id (None | str | Unset): The phone of a phone job.
         node_id (None | str | Unset): The server of a server job (deprecated).

@@ -22,8 +22,8 @@ class ListJobsResponse:
     Attributes:
         request_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case hexadecimal characters (a
             UUID without
-            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a server ID is "at
-            most 32 bytes"), and both SDKs accept any string.
+            hyphens), but the provider documents no format (a server ID is "at most 32 bytes") and both SDKs accept
+            any string.
         jobs (list[Job] | Unset):
     """
 

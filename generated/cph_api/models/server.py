@@ -24,8 +24,8 @@ class Server:
         server_name (str | Unset): At most 65 characters.
         server_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case hexadecimal characters (a
             UUID without
-            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a server ID is "at
-            most 32 bytes"), and both SDKs accept any string.
+            hyphens), but the provider documents no format (a server ID is "at most 32 bytes") and both SDKs accept
+            any string.
         server_model_name (str | Unset):
         phone_model_name (str | Unset):
         availability_zone (str | Unset):

@@ -19,12 +19,12 @@ class ServerJob:
         Attributes:
             server_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case hexadecimal characters (a
                 UUID without
-                hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a server ID is "at
-                most 32 bytes"), and both SDKs accept any string.
+                hyphens), but the provider documents no format (a server ID is "at most 32 bytes") and both SDKs accept
+                any string.
             job_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case hexadecimal characters (a
                 UUID without
-                hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a server ID is "at
-                most 32 bytes"), and both SDKs accept any string.
+                hyphens), but the provider documents no format (a server ID is "at most 32 bytes") and both SDKs accept
+                any string.
             error_code (str | Unset): Why this server was not restarted.
             error_msg (str | Unset): The message of `error_code`.
     """

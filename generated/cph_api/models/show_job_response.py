@@ -19,12 +19,12 @@ class ShowJobResponse:
     Attributes:
         request_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case hexadecimal characters (a
             UUID without
-            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a server ID is "at
-            most 32 bytes"), and both SDKs accept any string.
+            hyphens), but the provider documents no format (a server ID is "at most 32 bytes") and both SDKs accept
+            any string.
         job_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case hexadecimal characters (a
             UUID without
-            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a server ID is "at
-            most 32 bytes"), and both SDKs accept any string.
+            hyphens), but the provider documents no format (a server ID is "at most 32 bytes") and both SDKs accept
+            any string.
         server_id (None | str | Unset): The server of a server job (restart).
         phone_id (None | str | Unset): The phone of a phone job.
         begin_time (None | str | Unset): UTC time as `YYYY-MM-DDTHH:MM:SSZ`.

@@ -135,15 +135,15 @@ def sync_detailed(
     wins.
     IAM action `cph:jobs:list`. The provider's example shows fields without a value as empty strings
     (ShowJob's
-    shows `null`), and an older example shows hyphenated UUIDs for `server_id` and `node_id`.
+    shows `null`).
 
     Args:
         project_id (str):
         request_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case
             hexadecimal characters (a UUID without
-            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a
-            server ID is "at
-            most 32 bytes"), and both SDKs accept any string.
+            hyphens), but the provider documents no format (a server ID is "at most 32 bytes") and
+            both SDKs accept
+            any string.
         request_ids (str | Unset):
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
@@ -188,15 +188,15 @@ def sync(
     wins.
     IAM action `cph:jobs:list`. The provider's example shows fields without a value as empty strings
     (ShowJob's
-    shows `null`), and an older example shows hyphenated UUIDs for `server_id` and `node_id`.
+    shows `null`).
 
     Args:
         project_id (str):
         request_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case
             hexadecimal characters (a UUID without
-            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a
-            server ID is "at
-            most 32 bytes"), and both SDKs accept any string.
+            hyphens), but the provider documents no format (a server ID is "at most 32 bytes") and
+            both SDKs accept
+            any string.
         request_ids (str | Unset):
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
@@ -236,15 +236,15 @@ async def asyncio_detailed(
     wins.
     IAM action `cph:jobs:list`. The provider's example shows fields without a value as empty strings
     (ShowJob's
-    shows `null`), and an older example shows hyphenated UUIDs for `server_id` and `node_id`.
+    shows `null`).
 
     Args:
         project_id (str):
         request_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case
             hexadecimal characters (a UUID without
-            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a
-            server ID is "at
-            most 32 bytes"), and both SDKs accept any string.
+            hyphens), but the provider documents no format (a server ID is "at most 32 bytes") and
+            both SDKs accept
+            any string.
         request_ids (str | Unset):
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
@@ -287,15 +287,15 @@ async def asyncio(
     wins.
     IAM action `cph:jobs:list`. The provider's example shows fields without a value as empty strings
     (ShowJob's
-    shows `null`), and an older example shows hyphenated UUIDs for `server_id` and `node_id`.
+    shows `null`).
 
     Args:
         project_id (str):
         request_id (str | Unset): A CPH identifier. The provider's examples show 32 lower-case
             hexadecimal characters (a UUID without
-            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a
-            server ID is "at
-            most 32 bytes"), and both SDKs accept any string.
+            hyphens), but the provider documents no format (a server ID is "at most 32 bytes") and
+            both SDKs accept
+            any string.
         request_ids (str | Unset):
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.

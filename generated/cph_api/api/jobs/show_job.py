@@ -120,9 +120,9 @@ def sync_detailed(
         project_id (str):
         job_id (str): A CPH identifier. The provider's examples show 32 lower-case hexadecimal
             characters (a UUID without
-            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a
-            server ID is "at
-            most 32 bytes"), and both SDKs accept any string.
+            hyphens), but the provider documents no format (a server ID is "at most 32 bytes") and
+            both SDKs accept
+            any string.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -162,9 +162,9 @@ def sync(
         project_id (str):
         job_id (str): A CPH identifier. The provider's examples show 32 lower-case hexadecimal
             characters (a UUID without
-            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a
-            server ID is "at
-            most 32 bytes"), and both SDKs accept any string.
+            hyphens), but the provider documents no format (a server ID is "at most 32 bytes") and
+            both SDKs accept
+            any string.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -199,9 +199,9 @@ async def asyncio_detailed(
         project_id (str):
         job_id (str): A CPH identifier. The provider's examples show 32 lower-case hexadecimal
             characters (a UUID without
-            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a
-            server ID is "at
-            most 32 bytes"), and both SDKs accept any string.
+            hyphens), but the provider documents no format (a server ID is "at most 32 bytes") and
+            both SDKs accept
+            any string.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -239,9 +239,9 @@ async def asyncio(
         project_id (str):
         job_id (str): A CPH identifier. The provider's examples show 32 lower-case hexadecimal
             characters (a UUID without
-            hyphens), an older ListJobs example hyphenated UUIDs; the provider documents no format (a
-            server ID is "at
-            most 32 bytes"), and both SDKs accept any string.
+            hyphens), but the provider documents no format (a server ID is "at most 32 bytes") and
+            both SDKs accept
+            any string.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
