@@ -326,3 +326,17 @@ def test_reconcile_can_be_switched_off(fake: FakeCph) -> None:
         result = c.restart(server_ids(2), wait=True, reconcile=False, poll_interval=0)
     assert fake.list_jobs_calls == []
     assert result.counts()["unknown"] == 2
+
+
+def test_a_throttled_poll_never_ends_a_wait_with_an_error(fake: FakeCph) -> None:
+    """Throttled past the retry policy's attempts, then past the deadline: the result comes back, timed out."""
+    fake.job_polls = 0
+    with client() as c:
+        accepted = c.restart(server_ids(3))
+        fake.jobs_script.extend([error(429, "APIGW.0308", THROTTLED)] * (FAST.max_attempts + 3))
+        result = c.wait(accepted, timeout=30)
+        assert result.counts()["succeeded"] == 3
+        fake.jobs_script.extend([error(429, "APIGW.0308", THROTTLED)] * 100_000)
+        late = c.wait(accepted, timeout=0.5)
+    assert late.timed_out
+    assert late.counts()["accepted"] == 3

@@ -33,33 +33,25 @@ class NoCookies(httpx.Cookies):
         return
 
 
-class CphHttpClient(httpx.Client):
+class _NoCookieJar:
+    """What both clients change: ``cookies`` is always empty, and setting cookies is refused."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        _refuse_cookies(kwargs.get("cookies"))
+        super().__init__(**kwargs)
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return NoCookies()
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        _refuse_cookies(cookies)
+
+
+class CphHttpClient(_NoCookieJar, httpx.Client):
     """``httpx.Client`` without a cookie jar (see the module docstring)."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        _refuse_cookies(kwargs.get("cookies"))
-        super().__init__(**kwargs)
 
-    @property
-    def cookies(self) -> httpx.Cookies:
-        return NoCookies()
-
-    @cookies.setter
-    def cookies(self, cookies: Any) -> None:
-        _refuse_cookies(cookies)
-
-
-class AsyncCphHttpClient(httpx.AsyncClient):
+class AsyncCphHttpClient(_NoCookieJar, httpx.AsyncClient):
     """``httpx.AsyncClient`` without a cookie jar (see the module docstring)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        _refuse_cookies(kwargs.get("cookies"))
-        super().__init__(**kwargs)
-
-    @property
-    def cookies(self) -> httpx.Cookies:
-        return NoCookies()
-
-    @cookies.setter
-    def cookies(self, cookies: Any) -> None:
-        _refuse_cookies(cookies)

@@ -631,7 +631,12 @@ def _follow(engine: Engine, run: Run, *, reconcile: bool = True) -> Flow[None]:
             yield Sleep(pause, run.stop)
         if run.stop.is_set():
             return
-        yield from _poll(engine, run, tracker, tracker.queries())
+        try:
+            yield from _poll(engine, run, tracker, tracker.queries())
+        except ThrottledError:
+            # A throttled poll is resent until the deadline or a stop, so either has come: a 429 ends no wait.
+            run.timed_out = not run.stop.is_set()
+            return
         run.report()
         remaining = run.remaining()
         if remaining is not None and remaining <= 0 and not tracker.done:

@@ -86,9 +86,7 @@ def mock_command(
         typer.echo(f"Invalid mock configuration: {exc}", err=True)
         raise typer.Exit(2) from None
     if not is_loopback(chosen.host) and not chosen.allow_remote:
-        typer.echo(
-            f"Refusing to listen on non-loopback address {chosen.host}; pass --allow-remote to do so.", err=True
-        )
+        typer.echo(f"Refusing to listen on non-loopback address {chosen.host}; pass --allow-remote to do so.", err=True)
         raise typer.Exit(2)
     try:
         sock = bind_socket(chosen.host, chosen.port)
