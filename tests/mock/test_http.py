@@ -288,6 +288,23 @@ def test_a_silent_connection_is_closed_after_the_head_timeout(monkeypatch: pytes
             assert_gateway_400(*Reader(slow).response())
 
 
+@pytest.mark.parametrize("after", [b"GET / HTTP/1.1\r\nHost: a\r\n", b"GARBAGE\r\n\r\n"], ids=["stalled", "malformed"])
+def test_bad_pipelined_bytes_never_replace_a_pending_answer(monkeypatch: pytest.MonkeyPatch, after: bytes) -> None:
+    """A restart followed on its connection by a stalled or malformed request: the restart's own answer arrives
+    whole (a 400 in its place would report a carried-out restart as refused), then the connection closes."""
+    monkeypatch.setattr(server_module, "HEAD_TIMEOUT", 0.2)
+    with MockServer(make_config(faults={"latency": 0.6})) as mock, connect(mock) as sock:
+        server, body = restart_body(mock, 0)
+        sock.sendall(request("POST", RESTART, body) + after)
+        reader = Reader(sock)
+        status, headers, answer = reader.response()
+        assert status == 200, answer
+        assert json.loads(answer)["jobs"][0]["server_id"] == server
+        assert headers["connection"] == "close"
+        assert reader.closed()
+        assert mock.state.restart_count(server) == 1
+
+
 def rss_bytes() -> int:
     with open("/proc/self/statm", encoding="ascii") as handle:
         return int(handle.read().split()[1]) * 4096

@@ -91,10 +91,20 @@ class MockHttpProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def send_400_response(self, msg: str) -> None:
-        """Answer unparseable HTTP as the gateway does — 400 ``APIGW.0201`` with a JSON body — and close."""
+        """Answer unparseable HTTP as the gateway does — 400 ``APIGW.0201`` with a JSON body — and close.
+
+        If the bad bytes follow a complete request whose answer is still pending (pipelining), that answer goes out
+        first and the connection closes after it: a 400 written in its place would tell the client that a request
+        CPH may have carried out (a restart) was refused.
+        """
         _LOGGER.debug("refused malformed HTTP: %s", msg)
         self._in_head = False
         self._cancel_head_timer()
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete and not cycle.more_body:
+            cycle.keep_alive = False
+            self.flow.pause_reading()
+            return
         request_id = new_request_id()
         _status, body = _RENDERER.render(ErrorReply(BAD_REQUEST, 400), request_id)
         head = [STATUS_LINE[400]]
