@@ -113,6 +113,7 @@ def throttled_section(runs: list[bench_fleet.ThrottledRun]) -> list[str]:
 
 def mock_section(data: dict[str, dict[str, list[LoadResult]]]) -> list[str]:
     lines = ["## 3. Mock server under load (hey, same concurrency, separate processes)", ""]
+    lines += ["Ours on uvicorn's stock httptools protocol with signature check, validation and state on.", ""]
     lines += ["| body | server | req/s | p50 ms | p99 ms | non-2xx |", "|---|---|---|---|---|---|"]
     notes = []
     for body, row in data.items():
@@ -124,8 +125,8 @@ def mock_section(data: dict[str, dict[str, list[LoadResult]]]) -> list[str]:
             )
         rps = load_stats(row["ours"], "rps").median / load_stats(row["prism"], "rps").median
         p99 = load_stats(row["ours"], "p99_ms").median / load_stats(row["prism"], "p99_ms").median
-        notes.append(f"- {body}: req/s ours / Prism = {rps:.1f}× — target ≥ 2×: {verdict(rps >= 2, f'{rps:.1f}×')}; "
-                     f"p99 ours / Prism = {p99:.2f} — target ≤ 0.5: {verdict(p99 <= 0.5, f'{p99:.2f}')}")  # fmt: skip
+        notes.append(f"- {body}: req/s ours / Prism = {rps:.1f}× — target ≥ 3×: {verdict(rps >= 3, f'{rps:.1f}×')}; "
+                     f"p99 ours / Prism = {p99:.2f} — target ≤ ⅓: {verdict(p99 <= 1 / 3, f'{p99:.2f}')}")  # fmt: skip
     return [*lines, "", *notes, ""]
 
 
