@@ -71,6 +71,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 414:
+        response_414 = ErrorResponse.from_dict(response.json())
+
+        return response_414
+
     if response.status_code == 429:
         response_429 = ErrorResponse.from_dict(response.json())
 
