@@ -4,7 +4,7 @@ Why: the documents are meant for any generator, not only openapi-python-client. 
 break them: Go declared ``_1`` twice (``JobStatus`` and ``ServerStatus``), Java and C# got ``NUMBER_1``. The
 documents name the constants (``x-enum-varnames``); these tests keep it that way.
 
-One openapi-generator run (``batch``: one JVM, the pinned ``openapi-generator-cli`` from the dev extra) makes:
+One openapi-generator run (``batch``: one JVM, the pinned ``openapi-generator-cli`` of the test extra) makes:
 
 * Go from the provider contract and from the strict document, compiled with ``go build`` (Debian's ``golang-go``;
   the generated module uses only the standard library, so nothing is fetched: ``GOPROXY=off``);
@@ -41,7 +41,7 @@ def generator() -> str:
     """The pinned openapi-generator-cli next to this interpreter (the PyPI package bundles the jar)."""
     found = Path(sys.executable).parent / "openapi-generator-cli"
     if not found.exists() or shutil.which("java") is None:
-        pytest.fail("openapi-generator-cli (dev extra) and a Java 11+ runtime are required")
+        pytest.fail("openapi-generator-cli (test extra) and a Java 11+ runtime are required")
     return str(found)
 
 
