@@ -15,10 +15,13 @@ and the SDK's own response hook (``HttpHandler.add_response_handler``) — the m
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -118,6 +121,25 @@ SMOKE_CASES = ((300, 10.0),)
 SMOKE_JOB_SECONDS = 1.0
 
 
+class Tally:
+    """HTTP exchanges by operation (``restart`` = POST, ``poll`` = GET of jobs, ``other``) and status; thread-safe."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, int]] = Counter()
+        self._lock = threading.Lock()
+
+    def add(self, method: str, path: str, status: int) -> None:
+        operation = "restart" if method == "POST" else "poll" if "/jobs" in path else "other"
+        with self._lock:
+            self.counts[operation, status] += 1
+
+    def calls(self, operation: str | None = None) -> int:
+        return sum(n for (op, _), n in self.counts.items() if operation in (None, op))
+
+    def throttled(self, operation: str | None = None) -> int:
+        return sum(n for (op, status), n in self.counts.items() if status == 429 and operation in (None, op))
+
+
 @dataclass(frozen=True)
 class ThrottledRun:
     """One peer's throttled fleet restart + wait, against the minimum the gateway's limit allows."""
@@ -127,9 +149,16 @@ class ThrottledRun:
     rate: float
     job_seconds: float
     wall: float
-    calls: int
-    throttled: int
+    tally: Tally
     terminal: int
+
+    @property
+    def calls(self) -> int:
+        return self.tally.calls()
+
+    @property
+    def throttled(self) -> int:
+        return self.tally.throttled()
 
     @property
     def min_calls(self) -> int:
@@ -147,36 +176,64 @@ class ThrottledRun:
     def throttled_share(self) -> float:
         return self.throttled / self.calls if self.calls else 0.0
 
+    def breakdown(self) -> str:
+        """``restart 100 (3 × 429), poll 12 (1 × 429)``."""
+        parts = []
+        for operation in ("restart", "poll", "other"):
+            if calls := self.tally.calls(operation):
+                parts.append(f"{operation} {calls} ({self.tally.throttled(operation)} × 429)")
+        return ", ".join(parts)
+
+
+def min_wall(size: int, rate: float, job_seconds: float) -> float:
+    return ThrottledRun("", size, rate, job_seconds, 0.0, Tally(), 0).min_wall
+
 
 class CountingTransport(httpx.BaseTransport):
-    """httpx's transport, counting exchanges by status (thread-safe: the client sends from a pool)."""
+    """httpx's transport, tallying every exchange (ours sends from a thread pool)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tally: Tally) -> None:
         self._inner = httpx.HTTPTransport()
-        self.statuses: Counter[int] = Counter()
-        self._lock = threading.Lock()
+        self._tally = tally
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = self._inner.handle_request(request)
-        with self._lock:
-            self.statuses[response.status_code] += 1
+        self._tally.add(request.method, request.url.path, response.status_code)
         return response
 
     def close(self) -> None:
         self._inner.close()
 
 
+@contextlib.contextmanager
+def urllib3_tally(tally: Tally) -> Iterator[None]:
+    """Tally every exchange the SDK makes — including the 429 retries urllib3 makes inside one SDK call, which the
+    SDK's own response hook never sees — by wrapping urllib3's one request-sending method."""
+    from urllib3.connectionpool import HTTPConnectionPool
+
+    original = HTTPConnectionPool._make_request
+
+    def counted(pool: HTTPConnectionPool, conn: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        response = original(pool, conn, method, url, *args, **kwargs)
+        tally.add(method, url, response.status)
+        return response
+
+    HTTPConnectionPool._make_request = counted  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        HTTPConnectionPool._make_request = original  # type: ignore[method-assign]
+
+
 def throttled_ours(url: str, ids: list[str], rate: float, job_seconds: float, budget: float) -> ThrottledRun:
-    counter = CountingTransport()
+    tally = Tally()
     t0 = time.perf_counter()
-    with CphClient(endpoint=url, credentials=CREDENTIALS, transport=counter) as client:
+    with CphClient(endpoint=url, credentials=CREDENTIALS, transport=CountingTransport(tally)) as client:
         result = client.restart(ids, wait=True, timeout=budget)
     wall = time.perf_counter() - t0
     assert len(result) == len(ids), "every server accounted for"
     counts = result.counts()
-    terminal = counts["succeeded"] + counts["failed"]
-    return ThrottledRun("ours", len(ids), rate, job_seconds, wall, counter.statuses.total(), counter.statuses[429],
-                        terminal)  # fmt: skip
+    return ThrottledRun("ours", len(ids), rate, job_seconds, wall, tally, counts["succeeded"] + counts["failed"])
 
 
 def throttled_sdk(url: str, ids: list[str], rate: float, job_seconds: float, budget: float) -> ThrottledRun:
@@ -184,41 +241,37 @@ def throttled_sdk(url: str, ids: list[str], rate: float, job_seconds: float, bud
     retries a POST), then ListJobs by each request ID every 2 s until every job ended or ``budget`` passed."""
     from huaweicloudsdkcore.auth.credentials import BasicCredentials
     from huaweicloudsdkcore.exceptions.exceptions import SdkException
-    from huaweicloudsdkcore.http.http_handler import HttpHandler
     from huaweicloudsdkcph.v1 import CphClient as SdkClient
     from huaweicloudsdkcph.v1 import ListJobsRequest, RestartCloudPhoneServerRequest, RestartCloudPhoneServerRequestBody
 
-    statuses: Counter[int] = Counter()
-
-    def count(response: Any, **_: Any) -> None:
-        statuses[response.status_code] += 1
-
-    handler = HttpHandler().add_response_handler(count)
+    tally = Tally()
     builder = SdkClient.new_builder().with_credentials(BasicCredentials(MOCK_AK, MOCK_SK, MOCK_PROJECT))
-    client = builder.with_endpoint(url).with_http_handler(handler).build()
-    t0 = time.perf_counter()
-    pending: set[str] = set()
-    for start in range(0, len(ids), 100):
-        body = RestartCloudPhoneServerRequestBody(server_ids=ids[start : start + 100])
-        try:
-            response = client.restart_cloud_phone_server(RestartCloudPhoneServerRequest(body=body))
-        except SdkException:
-            continue
-        pending.add(response.request_id)
-    terminal = 0
-    while pending and time.perf_counter() - t0 < budget:
-        for request_id in sorted(pending):
+    client = builder.with_endpoint(url).build()
+    logging.getLogger("HuaweiCloud-SDK").setLevel(logging.CRITICAL)  # it logs every exhausted retry to stderr
+    with urllib3_tally(tally):
+        t0 = time.perf_counter()
+        pending: set[str] = set()
+        for start in range(0, len(ids), 100):
+            body = RestartCloudPhoneServerRequestBody(server_ids=ids[start : start + 100])
             try:
-                jobs = client.list_jobs(ListJobsRequest(request_id=request_id, limit=100)).jobs or []
+                response = client.restart_cloud_phone_server(RestartCloudPhoneServerRequest(body=body))
             except SdkException:
                 continue
-            if jobs and all(job.status in (-1, 2) for job in jobs):
-                pending.discard(request_id)
-                terminal += len(jobs)
-        if pending:
-            time.sleep(2.0)
-    wall = time.perf_counter() - t0
-    return ThrottledRun("sdk", len(ids), rate, job_seconds, wall, statuses.total(), statuses[429], terminal)
+            pending.add(response.request_id)
+        terminal = 0
+        while pending and time.perf_counter() - t0 < budget:
+            for request_id in sorted(pending):
+                try:
+                    jobs = client.list_jobs(ListJobsRequest(request_id=request_id, limit=100)).jobs or []
+                except SdkException:
+                    continue
+                if jobs and all(job.status in (-1, 2) for job in jobs):
+                    pending.discard(request_id)
+                    terminal += len(jobs)
+            if pending:
+                time.sleep(2.0)
+        wall = time.perf_counter() - t0
+    return ThrottledRun("sdk", len(ids), rate, job_seconds, wall, tally, terminal)
 
 
 def normal_ids(size: int) -> list[str]:
@@ -240,6 +293,6 @@ def run_throttled(*, smoke: bool) -> list[ThrottledRun]:
             port = free_port()
             command = [*mock_command(port, fleet_for(size), job_seconds), "--rate-limit", str(rate)]
             with background(command, port, env=mock_env()):
-                budget = 3 * ThrottledRun("", size, rate, job_seconds, 0, 0, 0, 0).min_wall
+                budget = 3 * min_wall(size, rate, job_seconds)
                 runs.append(peer(f"http://127.0.0.1:{port}", ids, rate, job_seconds, budget))
     return runs

@@ -86,11 +86,12 @@ def throttled_section(runs: list[bench_fleet.ThrottledRun]) -> list[str]:
         "",
         "Each run against a fresh `cph mock --rate-limit R` process. Minimum: one restart per 100 servers at the limit,",
         "the job time, then one ListJobs round (20 request IDs per call) at the limit. Calls and 429s counted per HTTP",
-        "exchange on the client side (a counting transport for ours, the SDK's response hook for the SDK). The SDK is",
-        "used the plain way: batches one after another (it never retries a POST), then ListJobs per request ID.",
+        "exchange on the client side (a counting httpx transport for ours; for the SDK, urllib3's request method, so",
+        "the 429s urllib3 retries inside one SDK call count too). The SDK is used the plain way: batches one after",
+        "another (it never retries a POST), then ListJobs per request ID every 2 s.",
         "",
-        "| servers | limit | client | wall s | min s | wall / min | calls | min calls | calls / min | 429s | terminal |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| servers | limit | client | wall s | min s | wall / min | calls | min calls | calls / min | 429s | terminal | calls by operation |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     notes = []
     for run in runs:
@@ -98,7 +99,8 @@ def throttled_section(runs: list[bench_fleet.ThrottledRun]) -> list[str]:
         terminal = run.terminal / run.servers
         lines.append(
             f"| {run.servers:,} | {run.rate:g}/s | {run.peer} | {run.wall:.1f} | {run.min_wall:.1f} | {wall:.2f}× | "
-            f"{run.calls:,} | {run.min_calls:,} | {calls:.2f}× | {run.throttled_share:.1%} | {terminal:.1%} |"
+            f"{run.calls:,} | {run.min_calls:,} | {calls:.2f}× | {run.throttled_share:.1%} | {terminal:.1%} | "
+            f"{run.breakdown()} |"
         )
         if run.peer == "ours":
             notes.append(

@@ -9,14 +9,42 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
+import string
 from typing import Annotated, Any
 
 import typer
+from pydantic import SecretStr
 
 from cph.cli import app
 from cph.mock import FaultKind, MockConfig, MockSettings, create_app
 from cph.mock._server import bind_socket, is_loopback, serve, url_for
 from cph.settings import SettingsError, load, options, typer_options
+
+
+def seeded_identity(chosen: MockSettings) -> MockSettings:
+    """With ``--seed``, the primary project ID, AK/SK and IAM token not given otherwise are drawn from the seed too.
+
+    Why: the seed already fixes the fleet; a script or a bug report that says "``cph mock --seed 7``" then names the
+    same project, credentials and servers on every machine, with nothing else to pass around.
+    """
+    if chosen.seed is None:
+        return chosen
+    # mock-only credentials, reproducible on purpose; a str seed is hashed the same way on every run
+    rng = random.Random(f"cph mock identity {chosen.seed}")  # noqa: S311
+    drawn = {
+        "project_id": f"{rng.getrandbits(128):032x}",
+        "ak": "".join(rng.choices(string.ascii_uppercase + string.digits, k=20)),
+        "sk": SecretStr("".join(rng.choices(string.ascii_letters + string.digits, k=40))),
+        "token": SecretStr("MIImock" + "".join(rng.choices(string.ascii_letters + string.digits + "-_", k=128))),
+    }
+    given = {
+        "project_id": chosen.project_id or (chosen.projects and chosen.projects[0].project_id),
+        "ak": chosen.ak or (chosen.credentials and chosen.credentials[0].ak),
+        "sk": chosen.sk or (chosen.credentials and chosen.credentials[0].sk),
+        "token": chosen.token or (chosen.tokens and chosen.tokens[0].token),
+    }
+    return chosen.model_copy(update={key: value for key, value in drawn.items() if not given[key]})
 
 
 def describe(config: MockConfig, url: str) -> str:
@@ -51,6 +79,7 @@ def describe(config: MockConfig, url: str) -> str:
         f"  faults         {', '.join(active) if active else 'off'}",
         "",
         "  For the official SDK and cph's client:",
+        f"    export CPH_ENDPOINT={url}",
         f"    export HUAWEICLOUD_SDK_AK={config.ak}",
         f"    export HUAWEICLOUD_SDK_SK={config.sk}",
         f"    export HUAWEICLOUD_SDK_PROJECT_ID={config.project_id}",
@@ -79,7 +108,9 @@ def mock_command(
 ) -> None:
     """Run the mock CPH endpoint (restart, jobs, servers behind a simulated API gateway) until Ctrl-C."""
     try:
-        chosen = load(MockSettings, given=settings, from_command_line=True, env=os.environ, file=config_file)
+        chosen = seeded_identity(
+            load(MockSettings, given=settings, from_command_line=True, env=os.environ, file=config_file)
+        )
         config = chosen.to_config()
         mock_app = create_app(config)
     except (SettingsError, ValueError) as exc:
