@@ -247,7 +247,8 @@ def throttled_sdk(url: str, ids: list[str], rate: float, job_seconds: float, bud
     tally = Tally()
     builder = SdkClient.new_builder().with_credentials(BasicCredentials(MOCK_AK, MOCK_SK, MOCK_PROJECT))
     client = builder.with_endpoint(url).build()
-    logging.getLogger("HuaweiCloud-SDK").setLevel(logging.CRITICAL)  # it logs every exhausted retry to stderr
+    for name in [n for n in logging.root.manager.loggerDict if n.startswith("HuaweiCloud-SDK")]:
+        logging.getLogger(name).addHandler(logging.NullHandler())  # else each exhausted retry is printed to stderr
     with urllib3_tally(tally):
         t0 = time.perf_counter()
         pending: set[str] = set()
