@@ -22,6 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 OPENAPI = ROOT / "openapi"
 SPEC = OPENAPI / "cph.openapi.yaml"
@@ -38,8 +40,8 @@ STRICT_HEADER = (
 )
 
 
-def build_strict(dest: Path) -> None:
-    """Apply the decisions overlay to the provider contract and write the strict document to ``dest``."""
+def build_strict(dest: Path, overlay: Path = OVERLAY) -> None:
+    """Apply the decisions ``overlay`` to the provider contract and write the strict document to ``dest``."""
     npx = shutil.which("npx")
     if npx is None:
         msg = "npx (Node.js 20+) is required to apply the overlay: run `npm ci` first"
@@ -53,7 +55,7 @@ def build_strict(dest: Path) -> None:
                 "openapi-format",
                 str(SPEC),
                 "--overlayFile",
-                str(OVERLAY),
+                str(overlay),
                 "--no-sort",
                 "--no-bundle",
                 "--yamlCompat",
@@ -67,11 +69,13 @@ def build_strict(dest: Path) -> None:
             capture_output=True,
             text=True,
         )
-        unused = re.search(r"Unused actions:\s*(\d+)", run.stdout + run.stderr)
-        if unused is None or unused.group(1) != "0":
-            # An action whose target matches nothing is a decision that silently no longer applies.
-            msg = f"openapi-format left overlay actions unused:\n{run.stdout}{run.stderr}"
-            raise RuntimeError(msg)
+        # Every action must have been applied: an overlay openapi-format could not read, or an action whose target
+        # matches nothing, is a decision that silently no longer applies.
+        expected = len(yaml.safe_load(overlay.read_text(encoding="utf-8"))["actions"])
+        applied = re.search(r"Applied actions:\s*(\d+)", run.stdout + run.stderr)
+        if applied is None or int(applied.group(1)) != expected:
+            msg = f"openapi-format applied {applied and applied.group(1)} of {expected} overlay actions:\n"
+            raise RuntimeError(msg + run.stdout + run.stderr)
         dest.write_text(STRICT_HEADER + out.read_text(encoding="utf-8"), encoding="utf-8")
 
 

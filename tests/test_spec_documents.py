@@ -56,6 +56,16 @@ def test_the_committed_strict_document_is_the_overlay_applied(tmp_path: Path) ->
     assert committed == fresh.read_text(encoding="utf-8"), "strict document is stale: run `nox -s generate`"
 
 
+@pytest.mark.slow
+def test_an_overlay_action_that_no_longer_applies_fails_the_build(tmp_path: Path) -> None:
+    """A decision whose target matches nothing (the provider contract changed under it) must not vanish silently."""
+    stale = {**OVERLAY, "actions": [*OVERLAY["actions"], {"target": "$.components.schemas.Gone", "update": {}}]}
+    overlay = tmp_path / "stale.overlay.yaml"
+    overlay.write_text(yaml.safe_dump(stale, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(RuntimeError, match=f"applied {len(OVERLAY['actions'])} of {len(OVERLAY['actions']) + 1}"):
+        generate_client.build_strict(tmp_path / "strict.yaml", overlay)
+
+
 def test_the_overlay_is_an_overlay_1_0_document_on_the_provider_contract() -> None:
     assert OVERLAY["overlay"] == "1.0.0"
     assert OVERLAY["extends"] == generate_client.SPEC.name
