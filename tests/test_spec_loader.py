@@ -5,11 +5,21 @@ from __future__ import annotations
 import pytest
 
 from cph import load_spec
-from cph._spec import CATALOG_FILE, PROVIDER_SPEC_FILE, SPEC_FILE, STRICT_SPEC_FILE, data_path, deref, resolve_ref
+from cph._spec import (
+    CATALOG_FILE,
+    DECISIONS_FILE,
+    PROVIDER_SPEC_FILE,
+    SPEC_FILE,
+    STRICT_SPEC_FILE,
+    data_path,
+    deref,
+    load_decisions,
+    resolve_ref,
+)
 
 
 def test_every_file_is_found() -> None:
-    for name in (PROVIDER_SPEC_FILE, STRICT_SPEC_FILE, CATALOG_FILE):
+    for name in (PROVIDER_SPEC_FILE, STRICT_SPEC_FILE, CATALOG_FILE, DECISIONS_FILE):
         assert data_path(name).name == name
     assert SPEC_FILE == STRICT_SPEC_FILE
 
@@ -25,6 +35,13 @@ def test_strict_is_the_default_profile_and_differs_from_the_provider_contract() 
     provider_id = load_spec("provider")["components"]["schemas"]["Id32"]
     assert strict_id["pattern"] == "^[0-9a-f]{32}$"
     assert "pattern" not in provider_id
+
+
+def test_decisions_are_the_overlay_actions_each_with_its_reason() -> None:
+    decisions = load_decisions()
+    assert decisions is load_decisions()
+    assert any(d["target"] == "$.components.schemas.Id32" for d in decisions)
+    assert all(d["description"] for d in decisions)
 
 
 def test_unknown_profile_is_refused() -> None:

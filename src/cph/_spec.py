@@ -25,6 +25,8 @@ SPEC_FILES: dict[Profile, str] = {"provider": PROVIDER_SPEC_FILE, "strict": STRI
 SPEC_FILE = STRICT_SPEC_FILE
 """The document of the default profile."""
 CATALOG_FILE = "error-catalog.yaml"
+DECISIONS_FILE = "decisions.overlay.yaml"
+"""The Overlay that turns the provider contract into the strict document: one action per decision, each with why."""
 
 _CHECKOUT_DIR = Path(__file__).resolve().parents[2] / "openapi"
 
@@ -60,6 +62,17 @@ def _load_document(name: str) -> dict[str, Any]:
     """One cache entry per file, however the profile was named (``load_spec()`` is ``load_spec("strict")``)."""
     spec: dict[str, Any] = _load_yaml(data_path(name))
     return spec
+
+
+@cache
+def load_decisions() -> list[dict[str, Any]]:
+    """The overlay's actions (``target``, ``description`` = the decision and why, ``update``/``remove``).
+
+    For reports that must say which decision a strict-only rule comes from. Cached: treat it as read-only.
+    """
+    overlay: dict[str, Any] = _load_yaml(data_path(DECISIONS_FILE))
+    actions: list[dict[str, Any]] = overlay["actions"]
+    return actions
 
 
 @cache
