@@ -1,8 +1,8 @@
 """The spec travels to TypeScript: openapi-typescript types + openapi-fetch restart the mock's servers, signed.
 
-The types are generated from the real ``openapi/cph.strict.openapi.yaml`` at test time (scripts/ts_client.py, into a
-temporary copy of ``clients/typescript``) and the program is compiled with ``tsc --strict``, so a spec change that
-breaks the TypeScript program fails here. The TypeScript signer must reproduce every vector of the signing kit
+The types are generated from the provider contract ``openapi/cph.openapi.yaml`` at test time (scripts/ts_client.py,
+into a temporary copy of ``clients/typescript``) and the program is compiled with ``tsc --strict``, so a spec change
+that breaks the TypeScript program fails here. The TypeScript signer must reproduce every vector of the signing kit
 (``tests/data/signing-vectors.json``) and agree with the official SDK's ``Signer`` on generated requests; the program
 runs against the mock with AK/SK (plain and temporary) and with a token. Node.js and the pinned tools (``npm ci``) are
 required: without them the tests fail with the reason, they do not skip.
@@ -33,7 +33,8 @@ from huaweicloudsdkcore.signer.signer import Signer
 from cph.mock import MockConfig, MockServer
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC = ROOT / "openapi" / "cph.strict.openapi.yaml"  # scripts/ts_client.py builds from it by default
+SPEC = ROOT / "openapi" / "cph.openapi.yaml"  # scripts/ts_client.py builds from it by default
+STRICT = ROOT / "openapi" / "cph.strict.openapi.yaml"
 KIT = ROOT / "tests" / "data" / "signing-vectors.json"
 VECTORS: list[dict[str, Any]] = json.loads(KIT.read_text(encoding="utf-8"))["vectors"]
 COMPARED = ("canonical_request", "string_to_sign", "authorization", "headers_after_signing")
@@ -415,3 +416,9 @@ def test_spec_change_breaks_the_build(tmp_path: Path) -> None:
 
     with pytest.raises(ts_client.BuildError, match=r"(?s)^tsc failed.*'server_ids' does not exist"):
         ts_client.build(tmp_path / "ts", broken)
+
+
+def test_the_program_also_compiles_against_the_strict_document(tmp_path: Path) -> None:
+    """Built from the provider contract by default; the strict document (fields required) must compile as well."""
+    entry = build_or_fail(tmp_path / "strict", STRICT)
+    assert entry.is_file()

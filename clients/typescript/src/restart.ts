@@ -209,11 +209,16 @@ async function main(): Promise<number> {
     if (restart.data === undefined) {
       throw failure("RestartCloudPhoneServer", restart.response, restart.error);
     }
-    summary.request_id = restart.data.request_id;
+    // The provider contract marks every response field optional: each is checked before it is used.
+    summary.request_id = restart.data.request_id ?? restart.response.headers.get("X-Request-Id");
 
-    // 3. Per-server outcome: a job_id (accepted) or an error_code (this server was not restarted).
+    // 3. Per-server outcome: a job_id (accepted) or an error_code (this server was not restarted). An entry without
+    // a server_id cannot be matched to a request; its server then stays "unaccounted" (exit 3).
     const answered = new Set<string>();
-    restart.data.jobs.forEach((job: ServerJob) => {
+    (restart.data.jobs ?? []).forEach((job: ServerJob) => {
+      if (job.server_id === undefined) {
+        return;
+      }
       answered.add(job.server_id);
       if (job.job_id !== undefined) {
         summary.accepted.push({
@@ -251,7 +256,7 @@ async function main(): Promise<number> {
           }
           throw failure("ShowJob", response, error);
         }
-        entry.status = data.status;
+        entry.status = data.status ?? entry.status; // no status yet: still running, ask again
         entry.end_time = data.end_time ?? null;
         entry.error_code = data.error_code ?? null;
         entry.error_msg = data.error_msg ?? null;
@@ -287,7 +292,8 @@ async function listNormalServers(client: Client<paths>, project: { project_id: s
     if (data === undefined) {
       throw failure("ListCloudPhoneServers", response, error);
     }
-    process.stdout.write(`${JSON.stringify({ server_ids: data.servers.map((s) => s.server_id), error: null })}\n`);
+    const ids = (data.servers ?? []).flatMap((server) => (server.server_id === undefined ? [] : [server.server_id]));
+    process.stdout.write(`${JSON.stringify({ server_ids: ids, error: null })}\n`);
     return 0;
   } catch (err) {
     const reported =
