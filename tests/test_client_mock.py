@@ -161,8 +161,12 @@ def test_ctrl_c_during_a_restart_keeps_every_accepted_server() -> None:
         ):
             client.restart(ids, wait=True, on_result=seen.append)
         result = interrupted.value.result
+        restarted = len(mock.state.restart_counts())
+        time.sleep(0.5)
+        assert len(mock.state.restart_counts()) == restarted  # batches waiting for their slot were not sent
         assert isinstance(interrupted.value, KeyboardInterrupt)
         assert_nothing_lost(result, mock, ids)
+        assert restarted == result.counts()["accepted"] + result.counts()["unknown"]
         counts = result.counts()
         assert 0 < counts["accepted"] < 3000
         not_sent = [e for e in result.with_outcome(Outcome.REJECTED) if e.error_msg == "not sent: interrupted"]
@@ -188,7 +192,8 @@ def test_ctrl_c_while_waiting_keeps_the_jobs_and_a_later_wait_resumes_them() -> 
             resumed = client.wait(entries, timeout=30)
         assert resumed.counts()["succeeded"] == 200
         assert not resumed.timed_out
-        assert_nothing_lost(resumed, mock, ids)
+        assert {entry.server_id for entry in resumed} == set(ids)  # in the order the lines were written
+        assert_nothing_lost(resumed, mock, [entry.server_id for entry in resumed])
 
 
 def test_cancelling_the_async_client_keeps_the_partial_result_on_the_cancelled_error() -> None:

@@ -495,13 +495,20 @@ def _brief(error: CphError) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ sending once
+class Stopped(Exception):
+    """Raised by a read whose run was stopped (interrupted) while it waited for its slot."""
+
+
 def _send(
     engine: Engine, name: str, api: ModuleType, kwargs: dict[str, Any], run: Run | None
-) -> Flow[Answer | Exception]:
-    """One attempt, at the shared limiter's pace: its answer (parsed or not), or the transport error it ended in."""
+) -> Flow[Answer | Exception | None]:
+    """One attempt, at the shared limiter's pace: its answer (parsed or not), the transport error it ended in, or
+    ``None`` if the run was stopped before it was sent (an interrupt wakes a flow waiting for its slot)."""
     delay = engine.limiter.reserve()
     if delay > 0:
         yield Sleep(delay, None if run is None else run.stop)
+    if run is not None and run.stop.is_set():
+        return None
     sent_at = time.monotonic()
     try:
         response: httpx.Response = yield Send(api._get_kwargs(**kwargs))  # the generated request builder
@@ -524,6 +531,8 @@ def _read(
     while True:
         attempt += 1
         outcome = yield from _send(engine, name, api, kwargs, run)
+        if outcome is None:
+            raise Stopped
         if isinstance(outcome, Answer) and outcome.status == 200 and isinstance(outcome.parsed, success):
             return outcome.parsed
         decision, error = engine.failed(outcome, name, idempotent=True)
@@ -568,18 +577,23 @@ def restart(
 
 
 def _restart_batch(engine: Engine, run: Run, index: int, batch: list[str]) -> Flow[None]:
+    if run.stop.is_set() or run.unsent.pop(index, None) is None:
+        return  # never sent: reported "not sent" by Run.result
     kwargs = {"project_id": engine.project_id, "body": RestartCloudPhoneServerRequestBody(server_ids=batch)}
-    attempt = 0
+    attempt, last = 0, None
     while True:
-        if run.stop.is_set():
-            return  # still in run.unsent if never sent: reported "not sent" by Run.result
-        if attempt == 0 and run.unsent.pop(index, None) is None:
-            return  # already reported as not sent
         attempt += 1
         outcome = yield from _send(engine, RESTART, restart_api, kwargs, run)
+        if outcome is None:  # stopped before this attempt was sent
+            if last is None:
+                run.unsent[index] = batch  # nothing was sent: "not sent"
+            else:
+                engine.restart_step(run, batch, attempt - 1, last)  # not carried out: rejected with its error
+            return
         delay = engine.restart_step(run, batch, attempt, outcome)
         if delay is None:
             return
+        last = outcome
         if delay > 0:
             yield Sleep(delay, run.stop)
 
