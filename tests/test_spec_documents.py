@@ -93,6 +93,13 @@ def test_the_provider_contract_states_no_decision_of_ours() -> None:
         assert catalog.canonical_code(code) in documented, f"{code} is not a documented code; it belongs in the overlay"
 
 
+def test_every_operation_of_the_provider_contract_names_its_source() -> None:
+    for item in load_spec("provider")["paths"].values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "operationId" in operation:
+                assert "CPH API reference" in operation["description"], operation["operationId"]
+
+
 def test_every_decision_text_of_the_strict_document_comes_from_the_overlay() -> None:
     """The strict document says nothing the provider contract or the overlay does not (one decision, one place)."""
     overlay_text = " ".join(strings(OVERLAY["actions"]))
