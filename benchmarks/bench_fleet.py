@@ -161,16 +161,30 @@ class ThrottledRun:
         return self.tally.throttled()
 
     @property
+    def restarts(self) -> int:
+        return math.ceil(self.servers / 100)
+
+    @property
+    def poll_round(self) -> int:
+        """Calls to read every job once: ListJobs pages hold 100 jobs (20 request IDs per call only help requests
+        of fewer than 100 servers), so one round over N jobs is ⌈N/100⌉ pages."""
+        return math.ceil(self.servers / 100)
+
+    @property
     def min_calls(self) -> int:
-        """One restart per 100 servers, then one ListJobs round (20 request IDs per call)."""
-        restarts = math.ceil(self.servers / 100)
-        return restarts + math.ceil(restarts / 20)
+        """One restart per 100 servers, then one poll round."""
+        return self.restarts + self.poll_round
 
     @property
     def min_wall(self) -> float:
-        """The restarts at the limit, the job time, and one poll round at the limit."""
-        restarts = math.ceil(self.servers / 100)
-        return restarts / self.rate + self.job_seconds + math.ceil(restarts / 20) / self.rate
+        """The issue's minimum: the restarts at the limit, then the job time, then one poll round at the limit."""
+        return (self.restarts + self.poll_round) / self.rate + self.job_seconds
+
+    @property
+    def floor_wall(self) -> float:
+        """What no client can beat: every minimum call at the limit, and the last restart's jobs must have ended
+        (polls of earlier requests can overlap the job time, which the issue's minimum does not count)."""
+        return max(self.min_calls / self.rate, self.restarts / self.rate + self.job_seconds + 1 / self.rate)
 
     @property
     def throttled_share(self) -> float:
