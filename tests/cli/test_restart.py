@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -416,3 +417,25 @@ def test_rerun_from_a_file_skips_unknown_servers_that_are_restarting(tmp_path: P
         recorded = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
         assert {entry["server_id"] for entry in recorded} == {idle, refused}
         assert all(entry["job_id"] and entry["request_id"] for entry in recorded)
+
+
+@pytest.mark.integration
+def test_verbose_shows_calls_and_throttle_decisions_against_a_throttling_mock() -> None:
+    with MockServer(MockConfig.generate(seed=23, fleet_size=600, job_duration=0.0, rate_limit=2)) as limited:
+        env = {
+            "HUAWEICLOUD_SDK_AK": limited.config.ak,
+            "HUAWEICLOUD_SDK_SK": limited.config.sk,
+            "HUAWEICLOUD_SDK_PROJECT_ID": limited.config.project_id,
+            "CPH_ENDPOINT": limited.url,
+        }
+        ids = limited.state.server_ids(status=5)[:400]
+        result = run(["restart", "-v", "--json", *ids], env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["counts"]["accepted"] == 400
+    log = result.stderr
+    assert re.search(r"POST /v1/\w+/cloud-phone/servers/batch-restart -> 429 request_id=\w+", log)
+    assert re.search(r"POST /v1/\w+/cloud-phone/servers/batch-restart -> 200 request_id=\w+", log)
+    assert re.search(r"throttled \(429\): now [\d.]+ requests/s, gateway limit 2/s", log)
+    assert "resending" in log
+    for secret in (limited.config.ak, limited.config.sk, limited.config.token):
+        assert secret not in log
