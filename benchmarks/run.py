@@ -107,13 +107,17 @@ def throttled_section(runs: list[bench_fleet.ThrottledRun]) -> list[str]:
             f"{run.breakdown()} |"
         )
         if run.peer == "ours":
-            notes.append(
-                f"- ours, {run.servers:,} servers at {run.rate:g}/s: wall {wall:.2f}× the minimum — target ≤ 1.15×: "
-                f"{verdict(wall <= 1.15, f'{wall:.2f}×')}; calls {calls:.2f}× — target ≤ 1.1×: "
-                f"{verdict(calls <= 1.1, f'{calls:.2f}×')}; 429s {run.throttled_share:.1%} of calls — target ≤ 5 %: "
-                f"{verdict(run.throttled_share <= 0.05, f'{run.throttled_share:.1%}')}; terminal outcomes "
-                f"{terminal:.1%} — target 100 %: {verdict(run.terminal == run.servers, f'{terminal:.1%}')}"
+            share = run.throttled_share
+            checks = [
+                (f"wall {wall:.2f}× the minimum", "≤ 1.15×", wall <= 1.15),
+                (f"calls {calls:.2f}× the minimum", "≤ 1.1×", calls <= 1.1),
+                (f"429s {share:.1%} of calls", "≤ 5 %", share <= 0.05),
+                (f"terminal outcomes {terminal:.1%}", "100 %", run.terminal == run.servers),
+            ]
+            verdicts = "; ".join(
+                f"{what} — target {target}: **{'met' if ok else 'missed'}**" for what, target, ok in checks
             )
+            notes.append(f"- ours, {run.servers:,} servers at {run.rate:g}/s ({run.breakdown()}): {verdicts}")
     return [*lines, "", *notes, ""]
 
 
