@@ -17,8 +17,7 @@ import typer
 from pydantic import SecretStr
 
 from cph.cli import app
-from cph.mock import FaultKind, MockConfig, MockSettings, create_app
-from cph.mock._server import bind_socket, is_loopback, serve, url_for
+from cph.mock import FaultKind, MockConfig, MockSettings, bind_socket, create_app, is_loopback, serve, url_for
 from cph.settings import SettingsError, load, options, typer_options
 
 

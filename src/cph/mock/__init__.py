@@ -34,7 +34,7 @@ from cph.mock._fleet import Job
 from cph.mock._gateway import Gateway, Principal
 from cph.mock._responses import ErrorReply
 from cph.mock._schemas import bundle_schema, compile_response_validators, compile_schema, response_schema
-from cph.mock._server import MockHttpProtocol, MockServer, bind_socket, serve, uvicorn_config
+from cph.mock._server import MockHttpProtocol, MockServer, bind_socket, is_loopback, serve, url_for, uvicorn_config
 from cph.mock._state import RESTARTABLE, MockState, StateSnapshot
 
 __all__ = [
@@ -72,9 +72,11 @@ __all__ = [
     "compile_schema",
     "create_app",
     "header_map",
+    "is_loopback",
     "load_config",
     "response_schema",
     "serve",
     "system_clock",
+    "url_for",
     "uvicorn_config",
 ]
