@@ -136,3 +136,19 @@ def test_a_signal_during_wait_then_resume_and_rerun(mock: MockServer, tmp_path: 
     assert rerun.returncode == 0, stderr
     assert "nothing to re-run" in stderr
     assert mock.state.restart_counts() == counts_before
+
+
+def test_kill_9_leaves_every_answered_server_in_the_output_file(mock: MockServer, tmp_path: Path) -> None:
+    ids = mock.state.server_ids(status=5)[: BATCHES * 100]
+    output = tmp_path / "run.jsonl"
+    (tmp_path / "ids.txt").write_text("\n".join(ids), encoding="utf-8")
+    proc = cph(mock, "restart", "-f", str(tmp_path / "ids.txt"), "--concurrency", "1", "-o", str(output))
+    wait_for(lambda: len(lines_of(output)) >= 200)
+    proc.kill()
+    proc.communicate(timeout=30)
+    text = output.read_text(encoding="utf-8")
+    assert text.endswith("\n"), "each line is written whole"
+    recorded = {entry["server_id"]: entry for entry in lines_of(output)}
+    jobs = accepted_by_mock(mock)
+    assert all(recorded[server_id]["job_id"] == jobs[server_id] for server_id in recorded)
+    assert len(set(jobs) - set(recorded)) <= 100, "at most the one batch in flight was not answered"
