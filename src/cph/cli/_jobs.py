@@ -46,9 +46,12 @@ def jobs_command(  # noqa: PLR0917 - typer maps each option to a parameter
     progress: Progress = True,
     verbose: Verbose = False,
 ) -> None:
-    """List restart jobs by request ID (ListJobs, 20 request IDs per call) or by job ID (ShowJob); or, with --wait
-    --from FILE, follow an earlier run's jobs until they end and print every server's outcome (exit codes as for
-    restart --wait)."""
+    """List restart jobs, or resume waiting for an earlier run's jobs (--wait --from FILE).
+
+    By request ID (ListJobs, 20 request IDs per call) or by job ID (ShowJob). With --wait --from FILE: follow the
+    jobs recorded by an earlier `cph restart --output FILE` until they end, and print every server's outcome
+    (exit codes as for `cph restart --wait`; nothing is restarted).
+    """
     if wait != (from_file is not None):
         fail("--wait and --from FILE go together (resume waiting for an earlier run's jobs)")
     if from_file is not None:
