@@ -17,7 +17,6 @@ the gateway's 429s. It only computes how long to wait; the clients do the sleepi
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 import threading
@@ -219,45 +218,34 @@ class RateLimiter:
     def throttled(self, sent_at: float, *, limit: float | None = None, retry_after: float | None = None) -> None:
         """Report a 429 for a request sent at ``sent_at`` (the limiter's clock), with what the gateway said."""
         with self._lock:
-            self._throttled(sent_at, limit=limit, retry_after=retry_after)
-            rate = self._rate_at(self._clock())
-        # -v/--verbose shows this: why the client slowed down (the gateway's limit, if it named one)
-        named = f", gateway limit {limit:g}/s" if limit is not None else ""
-        held = f", holding {retry_after:g} s (Retry-After)" if retry_after is not None else ""
-        paced = f"{rate:.2f} requests/s" if rate is not None else "unpaced"
-        _LOGGER.info("throttled (429): now %s%s%s", paced, named, held)
-
-    def _throttled(self, sent_at: float, *, limit: float | None, retry_after: float | None) -> None:
-        """:meth:`throttled`, under the lock."""
-        now = self._clock()
-        self.throttles += 1
-        if retry_after is not None:
-            self._hold_until = max(self._hold_until, now + retry_after)
-        if not self.adaptive:
-            return
-        if limit is not None:
-            self._ceiling = limit * self.MARGIN
-        if sent_at < self._cut_at:
-            return  # sent before the last cut: the rate has already been lowered for it
-        if self._ceiling is not None:
-            let_through = self._ceiling
-        else:
-            elapsed = min(self.WINDOW, now - (self._first_answer if self._first_answer is not None else now))
-            measured = len(self._answers) / max(elapsed, 0.5)
-            current = self._rate_at(now)
-            let_through = measured if measured > 0 else (current if current is not None else self.MIN_RATE)
-        self._wmax = max(let_through, self.MIN_RATE)
-        self._cut_at = now
-        rate = self._rate_at(now)
-        if rate is not None:  # the gateway just refused: the next send waits for it to let one through again
-            self._next = max(self._next, now + 1.0 / rate)
+            now = self._clock()
+            self.throttles += 1
+            if retry_after is not None:
+                self._hold_until = max(self._hold_until, now + retry_after)
+            if not self.adaptive:
+                return
+            if limit is not None:
+                self._ceiling = limit * self.MARGIN
+            if sent_at < self._cut_at:
+                return  # sent before the last cut: the rate has already been lowered for it
+            if self._ceiling is not None:
+                let_through = self._ceiling
+            else:
+                elapsed = min(self.WINDOW, now - (self._first_answer if self._first_answer is not None else now))
+                measured = len(self._answers) / max(elapsed, 0.5)
+                current = self._rate_at(now)
+                let_through = measured if measured > 0 else (current if current is not None else self.MIN_RATE)
+            self._wmax = max(let_through, self.MIN_RATE)
+            self._cut_at = now
+            rate = self._rate_at(now)
+            if rate is not None:  # the gateway just refused: the next send waits for it to let one through again
+                self._next = max(self._next, now + 1.0 / rate)
 
     def __repr__(self) -> str:
         mode = "adaptive" if self.adaptive else "fixed"
         return f"RateLimiter(rate={self.cap!r}, {mode})"
 
 
-_LOGGER = logging.getLogger("cph.throttle")
 _POLICY = re.compile(r"policy (user|ip|api) over ratelimit,\s*limit:\s*([0-9.]+),\s*time:\s*([0-9.]+)\s*(\w+)")
 _UNIT_SECONDS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
 

@@ -364,8 +364,16 @@ class Engine:
         """Tell the shared limiter what an attempt's answer says about the gateway's limit."""
         if isinstance(answer, Answer) and answer.status == 429:
             error = self.error_for(answer, operation)
-            self.limiter.throttled(
-                sent_at, limit=throttle_limit(error.error_msg), retry_after=retry_after(answer.headers)
+            limit, pause = throttle_limit(error.error_msg), retry_after(answer.headers)
+            self.limiter.throttled(sent_at, limit=limit, retry_after=pause)
+            # `cph -v` shows this: why the client slowed down (and the gateway's limit, if it named one)
+            rate = self.limiter.rate
+            LOGGER.info(
+                "throttled (429) on %s: now %s%s%s",
+                operation,
+                "unpaced" if rate is None else f"{rate:.2f} requests/s",
+                "" if limit is None else f", gateway limit {limit:g}/s",
+                "" if pause is None else f", holding {pause:g} s (Retry-After)",
             )
         elif isinstance(answer, Answer):
             self.limiter.answered()

@@ -435,7 +435,7 @@ def test_verbose_shows_calls_and_throttle_decisions_against_a_throttling_mock() 
     log = result.stderr
     assert re.search(r"POST /v1/\w+/cloud-phone/servers/batch-restart -> 429 request_id=\w+", log)
     assert re.search(r"POST /v1/\w+/cloud-phone/servers/batch-restart -> 200 request_id=\w+", log)
-    assert re.search(r"throttled \(429\): now [\d.]+ requests/s, gateway limit 2/s", log)
+    assert re.search(r"throttled \(429\) on RestartCloudPhoneServer: now [\d.]+ requests/s, gateway limit 2/s", log)
     assert "resending" in log
     for secret in (limited.config.ak, limited.config.sk, limited.config.token):
         assert secret not in log
