@@ -136,6 +136,18 @@ def test_an_adaptive_limiter_is_unpaced_until_throttled_then_backs_off_and_recov
     assert cut < one_second < two_seconds <= 11.2  # back to what got through within ~2 s (CUBIC's K)...
     assert later > 11.2  # ...then probing above it, slowly
     assert limiter.throttles == 2
+    clock.now += 60.0
+    assert limiter.rate == pytest.approx(2 * 10 / 0.9, rel=0.01)  # however long it was idle: twice the last good rate
+
+
+def test_a_slot_booked_before_a_throttle_is_known_to_be_stale() -> None:
+    clock = Clock()
+    limiter = RateLimiter(adaptive=True, clock=clock)
+    clock.now = 1.0
+    assert not limiter.slowed_since(0.5)
+    limiter.throttled(sent_at=1.0)
+    assert limiter.slowed_since(0.5)  # booked at 0.5, before the 429 at 1.0: book again at the new pace
+    assert not limiter.slowed_since(1.0)
 
 
 def test_a_limit_named_by_the_gateway_is_kept_and_never_probed_above() -> None:

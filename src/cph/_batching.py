@@ -135,8 +135,9 @@ class RateLimiter:
 
     BETA = 0.7
     """Multiplicative decrease on a 429 (botocore's and CUBIC's)."""
-    CUBIC_C = 0.4
-    """CUBIC's scaling constant, in requests/s per s³ (botocore's)."""
+    CUBIC_C = 0.04
+    """CUBIC's scaling constant, per s³ of the rate reached before the cut: botocore's 0.4 requests/s per s³ at
+    10 requests/s, and gentler at the low limits a per-user policy sets (each probe above the limit costs a 429)."""
     MIN_RATE = 0.5
     """Never slower than this (requests/s) however often the gateway throttles."""
     WINDOW = 2.0
@@ -177,9 +178,10 @@ class RateLimiter:
         if self._wmax is None:
             return self.cap
         w = self._wmax
-        k = math.cbrt(w * (1 - self.BETA) / self.CUBIC_C)
+        c = self.CUBIC_C * w
+        k = math.cbrt(w * (1 - self.BETA) / c)
         t = now - self._cut_at - k
-        rate = self.CUBIC_C * t * t * t + w
+        rate = min(c * t * t * t + w, 2 * w)  # at most twice the last good rate, however long the client was idle
         if self._ceiling is not None:
             rate = min(rate, self._ceiling)
         rate = max(rate, self.MIN_RATE)
@@ -202,6 +204,11 @@ class RateLimiter:
         delay = self.reserve()
         if delay > 0:
             time.sleep(delay)
+
+    def slowed_since(self, moment: float) -> bool:
+        """Whether a 429 lowered the rate after ``moment``: a slot booked before then was booked at the old pace."""
+        with self._lock:
+            return self._cut_at > moment
 
     def answered(self) -> None:
         """Report an answer that was not a 429 (measures the rate the gateway lets through)."""
@@ -234,6 +241,8 @@ class RateLimiter:
                 elapsed = min(self.WINDOW, now - (self._first_answer if self._first_answer is not None else now))
                 measured = len(self._answers) / max(elapsed, 0.5)
                 current = self._rate_at(now)
+                if current is not None:  # a burst the gateway's bucket allowed is not a rate it allows
+                    measured = min(measured, current)
                 let_through = measured if measured > 0 else (current if current is not None else self.MIN_RATE)
             self._wmax = max(let_through, self.MIN_RATE)
             self._cut_at = now

@@ -512,12 +512,15 @@ def _send(
 ) -> Flow[Answer | Exception | None]:
     """One attempt, at the shared limiter's pace: its answer (parsed or not), the transport error it ended in, or
     ``None`` if the run was stopped before it was sent (an interrupt wakes a flow waiting for its slot)."""
-    delay = engine.limiter.reserve()
-    if delay > 0:
-        yield Sleep(delay, None if run is None else run.stop)
-    if run is not None and run.stop.is_set():
-        return None
-    sent_at = time.monotonic()
+    while True:
+        sent_at = time.monotonic()  # when its slot was booked: a 429 is judged against the pace it was booked at
+        delay = engine.limiter.reserve()
+        if delay > 0:
+            yield Sleep(delay, None if run is None else run.stop)
+        if run is not None and run.stop.is_set():
+            return None
+        if not engine.limiter.slowed_since(sent_at):
+            break  # else the gateway throttled while this waited: book again, at the new pace
     try:
         response: httpx.Response = yield Send(api._get_kwargs(**kwargs))  # the generated request builder
     except httpx.HTTPError as exc:
