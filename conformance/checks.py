@@ -40,8 +40,12 @@ from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 from conformance import run as run_state
 from conformance.jobs import AcceptedJob
 from conformance.polling import poll_jobs
+from conformance.transient import RETRIES, TRANSIENT_STATUSES
 from cph._catalog import Catalog, load_catalog
 
+CONNECTION_CHECK = "cph_connection"
+"""Not a schemathesis check: recorded when a request got no complete answer (connection closed or reset)."""
+TRANSIENT_CHECK = "cph_transient"
 PASSED = None
 NOT_APPLICABLE = True
 RESTART = "RestartCloudPhoneServer"
@@ -89,6 +93,21 @@ def _sent_json(response: Response) -> Any:
         return json.loads(body)
     except ValueError:
         return None
+
+
+@schemathesis.check
+def cph_transient(_ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
+    """A documented transient answer (catalog ``retryable: yes``) that persisted through every resend."""
+    if response.status_code in TRANSIENT_STATUSES:
+        body = _json(response)
+        code = body.get("error_code") if isinstance(body, dict) else None
+        raise _fail(
+            case,
+            f"transient answer persisted: HTTP {response.status_code}",
+            f"HTTP {response.status_code} {code!r} was still the answer after {RETRIES} resends with backoff; "
+            "a transient answer that does not go away is an outage (or a throttle far below the documented one)",
+        )
+    return PASSED
 
 
 @schemathesis.check

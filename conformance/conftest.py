@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from conformance import run as run_state
+from conformance import transient
+from conformance.progress import Progress
 from conformance.redact import Redactor
 from conformance.report import ReportCollector, TestOutcome
 from conformance.run import RateLimiter, Run
@@ -40,13 +42,25 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             "conformance: run the suite in one process (no -n): the job poll and the reports are per process"
         )
-    try:
-        settings = Settings.from_sources(config.getoption, os.environ)
-    except SettingsError as exc:
-        raise pytest.UsageError(f"conformance: {exc}") from None
+    preset = run_state.preset_settings()
+    notes: list[str] = []
+    if preset is not None:
+        settings, notes = preset
+    else:
+        # pytest started directly (pytest -c conformance/pytest.ini): its own options, variables, --config.
+        try:
+            settings = Settings.from_sources(config.getoption, os.environ)
+        except SettingsError as exc:
+            raise pytest.UsageError(f"conformance: {exc}") from None
     redactor = Redactor(settings.secrets)
-    report = ReportCollector(redactor)
-    run_state.install(Run(settings, redactor, report, RateLimiter(settings.budget.rate_limit)))
+    report = ReportCollector(redactor, dry_run=settings.dry_run)
+    for note in notes:
+        report.note(note)
+    run = Run(settings, redactor, report, RateLimiter(settings.budget.rate_limit))
+    if config.pluginmanager.is_blocked("terminal") and not config.getoption("collectonly"):
+        run.progress = Progress()
+        run.progress.__enter__()
+    run_state.install(run)
     if not settings.embedded and not settings.server_ids and "RestartCloudPhoneServer" in settings.operations:
         report.note(
             "RestartCloudPhoneServer was not tested: no --server-id allow-list was given for this real endpoint"
@@ -77,6 +91,13 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         if report.skipped and isinstance(report.longrepr, tuple):
             message = str(report.longrepr[2])
         run.report.record_test(TestOutcome(report.nodeid, outcome, report.duration, message))
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    """A module that cannot even be collected (the schema did not load, ...) is an error of the run, not silence."""
+    run = run_state.active()
+    if run is not None and report.failed:
+        run.report.record_test(TestOutcome(report.nodeid or "collection", "error", 0.0, str(report.longrepr)))
 
 
 def _header(run: Run) -> list[str]:
@@ -128,14 +149,20 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     run = run_state.active()
     if run is None or session.config.getoption("collectonly"):
         return
+    run.report.transient = dict(transient.COUNTER.by_status)
     try:
         header = _header(run)
         paths = run.report.write(run.settings.reports_dir, header, _meta(run))
         session.config.stash[_WRITTEN] = paths
+        run.written = True
     finally:
         run.close()
+        if run.progress is not None:
+            run.progress.__exit__(None, None, None)
     if run.report.failed and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if run.progress is not None:  # pytest's terminal output is off: the summary is ours to print
+        print("\n".join([*run.report.summary_lines(header), "", *(f"{n}: {p}" for n, p in paths.items())]))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from conformance import transient
+
 TERMINAL = frozenset({2, -1})
 
 
@@ -148,7 +150,7 @@ class JobTracker:
             path = f"/v1/{project_id}/cloud-phone/jobs?request_id={request_id}&limit=100"
             result.requests_listed += 1
             try:
-                response = client.get(path)
+                response = transient.send(client, "GET", path)
                 listed = {job["job_id"] for job in response.json()["jobs"]} if response.status_code == 200 else None
             except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
                 listed, detail = None, f"{type(exc).__name__}"
@@ -168,7 +170,7 @@ class JobTracker:
 def _show_job(client: httpx.Client, path: str) -> tuple[int | None, str]:
     """(job status, description) — status ``None`` when ShowJob does not know the job or answers nonsense."""
     try:
-        response = client.get(path)
+        response = transient.send(client, "GET", path)
     except httpx.HTTPError as exc:
         return 0, f"request failed: {type(exc).__name__}"
     if response.status_code != 200:

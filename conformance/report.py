@@ -76,6 +76,9 @@ CHECK_DESCRIPTIONS: dict[str, str] = {
     "cph_job_ids_unique": "job IDs never repeat across restart responses (CPH)",
     "cph_jobs_terminate": "every accepted job reaches status 2 or -1 via ShowJob within the budget (CPH)",
     "cph_jobs_listed": "ListJobs by request_id lists every accepted job of that request (CPH)",
+    "cph_transient": "a documented transient answer (429 APIGW.0308, 502, 503) did not persist through the resends "
+    "(CPH)",
+    "cph_connection": "every request got a complete answer: no connection closed or reset mid-exchange (CPH)",
 }
 
 
@@ -121,8 +124,11 @@ class TestOutcome:
 class ReportCollector:
     """Thread-safe sink for outcomes; :meth:`write` turns them into files."""
 
-    def __init__(self, redactor: Redactor, enabled_checks: Iterable[str] = ()) -> None:
+    def __init__(self, redactor: Redactor, enabled_checks: Iterable[str] = (), *, dry_run: bool = False) -> None:
         self.redactor = redactor
+        self.dry_run_mode = dry_run
+        self.transient: dict[int, int] = {}
+        """Transient answers resent, by HTTP status (set at the end of the run)."""
         self._lock = threading.Lock()
         self.checks: dict[str, CheckStats] = {name: CheckStats() for name in enabled_checks}
         self.failures: dict[tuple[str, str, str], FailureRecord] = {}
@@ -181,11 +187,20 @@ class ReportCollector:
         end = self.finished if self.finished is not None else time.monotonic()
         return end - self.started
 
+    def broken_tests(self) -> list[TestOutcome]:
+        return [t for t in self.tests if t.outcome in {"failed", "error"}]
+
     def summary_lines(self, header: list[str]) -> list[str]:
-        """The readable summary: one line per check with pass/fail counts, then failures in brief."""
+        """The readable summary: one line per check with pass/fail counts, then every failure in brief."""
+        if self.dry_run_mode:
+            return self._dry_run_summary(header)
         elapsed = self.elapsed
         rate = self.calls / elapsed if elapsed > 0 else 0.0
-        lines = [*header, f"test cases sent: {self.calls} in {elapsed:.1f} s ({rate:.1f} cases/s)", ""]
+        lines = [*header, f"test cases sent: {self.calls} in {elapsed:.1f} s ({rate:.1f} cases/s)"]
+        if self.transient:
+            resent = ", ".join(f"{count} x HTTP {status}" for status, count in sorted(self.transient.items()))
+            lines.append(f"transient answers resent with backoff (not failures unless they persisted): {resent}")
+        lines.append("")
         width = max((len(name) for name in self.checks), default=10)
         lines.append(f"{'check':<{width}}  {'result':<7}  {'passed':>7}  {'failed':>6}")
         for name in sorted(self.checks, key=_check_order):
@@ -193,7 +208,7 @@ class ReportCollector:
             result, note = _result(name, stats)
             suffix = f"  ({note})" if note else ""
             lines.append(f"{name:<{width}}  {result:<7}  {stats.passed:>7}  {stats.failed:>6}{suffix}")
-        broken = [t for t in self.tests if t.outcome in {"failed", "error"}]
+        broken = self.broken_tests()
         lines.append("")
         lines.append(
             f"pytest: {sum(t.outcome == 'passed' for t in self.tests)} passed, "
@@ -201,15 +216,33 @@ class ReportCollector:
             f"{sum(t.outcome == 'error' for t in self.tests)} errors, "
             f"{sum(t.outcome == 'skipped' for t in self.tests)} skipped"
         )
-        if self.failures:
+        total = len(self.failures) + len(broken)
+        if total:
             lines.append("")
-            lines.append(f"{len(self.failures)} distinct failure(s):")
+            lines.append(
+                f"{total} distinct failure(s): {len(self.failures)} broken rule(s), {len(broken)} failed test(s)"
+            )
             for failure in self.failures.values():
                 lines.append(f"  - [{failure.check}] {failure.operation}: {failure.title} (x{failure.occurrences})")
-        for test in broken:
-            lines.append(f"  - [pytest {test.outcome}] {test.nodeid}: {_first_line(test.message)}")
+            for test in broken:
+                lines.append(f"  - [pytest {test.outcome}] {test.nodeid}: {_first_line(test.message)}")
+        lines.append("")
+        lines.append(f"verdict: {'FAILED' if self.failed else 'PASSED'}")
         for note in self.notes:
             lines.append(f"note: {note}")
+        return [self.redactor.text(line) for line in lines]
+
+    def _dry_run_summary(self, header: list[str]) -> list[str]:
+        lines = [
+            *header,
+            f"DRY RUN: nothing sent, nothing checked; {len(self.dry_run)} request(s) written as curl lines "
+            "(dry-run.sh)",
+        ]
+        broken = self.broken_tests()
+        if broken:
+            lines.append(f"{len(broken)} request(s) could not be built:")
+            lines += [f"  - [pytest {t.outcome}] {t.nodeid}: {_first_line(t.message)}" for t in broken]
+        lines += [f"note: {note}" for note in self.notes]
         return [self.redactor.text(line) for line in lines]
 
     # ----------------------------------------------------------------------------------------------- writing
@@ -236,7 +269,8 @@ class ReportCollector:
     def _json(self, meta: dict[str, Any]) -> dict[str, Any]:
         return {
             **meta,
-            "passed": not self.failed,
+            "passed": None if self.dry_run_mode else not self.failed,
+            "transient_resent": {str(status): count for status, count in sorted(self.transient.items())},
             "elapsed_seconds": round(self.elapsed, 3),
             "test_cases": self.calls,
             "test_cases_by_operation": self.calls_by_operation,
@@ -253,9 +287,13 @@ class ReportCollector:
     def _markdown(self, header: list[str], meta: dict[str, Any]) -> str:
         elapsed = self.elapsed
         rate = self.calls / elapsed if elapsed > 0 else 0.0
-        verdict = "FAILED" if self.failed else "PASSED"
+        verdict = "DRY RUN (nothing sent)" if self.dry_run_mode else ("FAILED" if self.failed else "PASSED")
         out = [f"# CPH conformance report — {verdict}", ""]
         out += [f"- {line}" for line in header]
+        if self.dry_run_mode:
+            out += [f"- nothing was sent: {len(self.dry_run)} request(s) are listed in `dry-run.sh`", ""]
+            out += ["## Run", "", "```json", json.dumps(meta, indent=2), "```", ""]
+            return "\n".join(out)
         out += [f"- test cases sent: {self.calls} in {elapsed:.1f} s ({rate:.1f} cases/s)", ""]
         out += ["## Checks", "", "| check | what it verifies | passed | failed | result |", "|---|---|---:|---:|---|"]
         for name in sorted(self.checks, key=_check_order):
@@ -274,13 +312,11 @@ class ReportCollector:
                 f"### {index}. `{failure.check}` — {failure.operation}",
                 "",
                 f"**{failure.title}** (seen {failure.occurrences}x)",
-                "",
-                "```text",
-                failure.message.strip(),
-                "```",
             ]
+            out += _block("text", failure.message)
             if failure.status is not None:
-                out += ["", f"Response: HTTP {failure.status}", "", "```json", failure.response.strip(), "```"]
+                out += ["", f"Response: HTTP {failure.status}"]
+                out += _block("json", failure.response)
             if failure.curl:
                 out += [
                     "",
@@ -295,7 +331,7 @@ class ReportCollector:
         if broken:
             out += ["## Test errors", ""]
             for test in broken:
-                out += [f"### `{test.nodeid}` ({test.outcome})", "", "```text", test.message[-4000:], "```", ""]
+                out += [f"### `{test.nodeid}` ({test.outcome})", *_block("text", test.message[-4000:]), ""]
         if self.notes:
             out += ["## Notes", ""] + [f"- {note}" for note in self.notes] + [""]
         out += ["## Run", "", "```json", json.dumps(meta, indent=2), "```", ""]
@@ -337,6 +373,12 @@ class ReportCollector:
                     ET.SubElement(case, "skipped", message=self.redactor.text(_first_line(test.message)))
         xml: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
         return xml
+
+
+def _block(language: str, text: str) -> list[str]:
+    """A fenced block of ``text`` — or nothing at all when there is no text (no empty blocks in report.md)."""
+    text = text.strip()
+    return ["", f"```{language}", text, "```"] if text else []
 
 
 def _check_order(name: str) -> tuple[int, str]:

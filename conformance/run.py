@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from conformance.jobs import JobTracker
+from conformance.progress import Progress
 from conformance.redact import Redactor
 from conformance.report import ReportCollector
 from conformance.settings import Settings
@@ -54,6 +55,9 @@ class Run:
     limiter: RateLimiter
     jobs: JobTracker = field(default_factory=JobTracker)
     target: Target | None = None
+    progress: Progress | None = None
+    written: bool = False
+    """Whether the reports were written (the front-end's sign that the suite ran)."""
     _resources: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     def open_target(self) -> Target:
@@ -79,6 +83,17 @@ class Run:
 
 
 _CURRENT: Run | None = None
+_PRESET: tuple[Settings, list[str]] | None = None
+
+
+def preset(settings: Settings, notes: list[str]) -> None:
+    """The front-end's settings (and notes for the report), for the pytest plugin to run with."""
+    global _PRESET  # noqa: PLW0603 (see the module docstring)
+    _PRESET = (settings, notes)
+
+
+def preset_settings() -> tuple[Settings, list[str]] | None:
+    return _PRESET
 
 
 def install(run: Run) -> None:

@@ -18,10 +18,10 @@ case. The embedded mock keeps a quarter of unknown IDs on purpose: per-job ``CPS
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from schemathesis import Case
@@ -137,14 +137,34 @@ def _shape_list_jobs(case: Case[Any], jobs: JobTracker) -> None:
     case.query = query
 
 
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a parsed JSON document (keys included): where a server ID can be."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+
+
 def guard(method: str, url: str, body: bytes, target: Target) -> None:
-    """Refuse (raise) a request to the restart path whose bytes name a server outside the allow-list."""
+    """Refuse (raise) a request to the restart path whose body names a server outside the allow-list.
+
+    A JSON body is judged by its parsed string values (a 32-digit *number* names no server, and the text of a
+    string with escapes is not what the endpoint reads); anything else by its raw text.
+    """
     if target.embedded or not is_restart_path(url.split("?", 1)[0]):
         return
     text = body.decode("utf-8", "replace")
-    named = {m.group(0) for m in _HEX32_IN_TEXT.finditer(text)}
-    with contextlib.suppress(ValueError):  # not JSON: the raw text was searched
-        named |= {m.group(0) for m in _HEX32_IN_TEXT.finditer(json.dumps(json.loads(text), ensure_ascii=False))}
+    try:
+        texts = list(_strings(json.loads(text)))
+    except ValueError:
+        texts = [text]
+    # Upper-case spellings of an allow-listed ID name the same server, so they are allowed too.
+    named = {m.group(0).lower() for part in texts for m in _HEX32_IN_TEXT.finditer(part)}
     outside = sorted(named - target.allowlist)
     if outside:
         msg = f"refusing to send {method} {url}: it names server(s) not on the allow-list: {', '.join(outside)}"

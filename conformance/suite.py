@@ -21,7 +21,8 @@ from schemathesis.config import SchemathesisConfig
 
 import conformance.checks  # noqa: F401 (registers the CPH checks)
 from conformance import run as run_state
-from conformance.checks import operation_id
+from conformance import transient
+from conformance.checks import CONNECTION_CHECK, operation_id
 from conformance.report import FailureRecord
 from conformance.safety import shape
 from conformance.settings import OPERATIONS, Settings
@@ -98,6 +99,11 @@ def after_call(_context: HookContext, case: Case[Any], _response: Response) -> N
     run = run_state.active()
     if run is not None:
         run.report.record_call(case.operation.label)
+        run.report.record(CONNECTION_CHECK, case.operation.label, None)  # an answer arrived
+        if run.progress is not None:
+            phase = case.meta.phase.name.value if case.meta is not None else "explicit"
+            run.progress.case(operation_id(case) or case.operation.label, phase)
+            run.progress.transient(transient.COUNTER.total)
 
 
 @schemathesis.hook
@@ -112,6 +118,8 @@ def after_validate(_context: HookContext, case: Case[Any], response: Response, r
         if result.failure is not None:
             request = response.request
             body = request.body if isinstance(request.body, bytes | str) else None
+            if run.progress is not None:
+                run.progress.failure(operation_id(case) or case.operation.label)
             failure = FailureRecord(
                 check=result.name,
                 operation=case.operation.label,

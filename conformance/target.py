@@ -56,7 +56,7 @@ def _mock_config(settings: Settings) -> MockConfig:
 def open_target(settings: Settings) -> Iterator[Target]:
     """The target of ``settings``; for the embedded mock, the server runs until the context exits."""
     if settings.base_url is not None:
-        yield _remote(settings)
+        yield remote_target(settings)
         return
     with MockServer(_mock_config(settings)) as mock:
         config = mock.config
@@ -80,7 +80,8 @@ def open_target(settings: Settings) -> Iterator[Target]:
         )
 
 
-def _remote(settings: Settings) -> Target:
+def remote_target(settings: Settings) -> Target:
+    """The target of a URL run (no connection is made here)."""
     assert settings.base_url is not None
     assert settings.project_id is not None
     if settings.auth_mode == "aksk":

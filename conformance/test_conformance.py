@@ -21,8 +21,9 @@ import requests
 from schemathesis import AuthContext, Case
 from schemathesis.checks import CHECKS, load_all_checks
 
-from conformance import dryrun
+from conformance import dryrun, transient
 from conformance import run as run_state
+from conformance.checks import CONNECTION_CHECK, operation_id
 from conformance.polling import poll_jobs
 from conformance.report import FailureRecord
 from conformance.suite import build_schema
@@ -40,6 +41,7 @@ for _name in CHECKS.get_all_names():
     if _CHECKS_CONFIG.get_by_name(name=_name).enabled:
         RUN.report.record_enabled(_name)
 RUN.report.record_enabled("cph_jobs_listed")
+RUN.report.record_enabled(CONNECTION_CHECK)
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +52,7 @@ def session(target: Target) -> Iterator[requests.Session]:
     """
     with requests.Session() as shared:
         shared.trust_env = not target.embedded
-        yield shared
+        yield transient.mount(shared)
 
 
 def _client(target: Target) -> httpx.Client:
@@ -65,7 +67,7 @@ def test_credentials_accepted(target: Target) -> None:
         pytest.skip("dry run: nothing is sent")
     RUN.limiter()
     with _client(target) as client:
-        response = client.get(f"/v1/{target.project_id}/cloud-phone/servers", params={"limit": 1})
+        response = transient.send(client, "GET", f"/v1/{target.project_id}/cloud-phone/servers", params={"limit": 1})
     assert response.status_code == 200, (
         f"an authenticated ListCloudPhoneServers answered HTTP {response.status_code}: {response.text[:300]} — "
         "check the base URL, the project ID and the credentials"
@@ -78,7 +80,32 @@ def test_api(case: Case[Any], target: Target, session: requests.Session) -> None
     if SETTINGS.dry_run:
         RUN.report.record_dry_run(case.operation.label, dryrun.render(case, target, RUN))
         return
-    case.call_and_validate(base_url=target.base_url, session=session)
+    try:
+        case.call_and_validate(base_url=target.base_url, session=session)
+    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+        # Not a verdict of any schema check: the endpoint closed the connection without a complete answer.
+        # Recorded under its own check so the run fails and says so; generation goes on with the next case.
+        _dropped(case, exc)
+
+
+def _dropped(case: Case[Any], exc: Exception) -> None:
+    """Record a request that got no complete answer under ``cph_connection``."""
+    label = case.operation.label
+    if RUN.progress is not None:
+        RUN.progress.failure(operation_id(case) or label)
+    RUN.report.record(
+        CONNECTION_CHECK,
+        label,
+        FailureRecord(
+            check=CONNECTION_CHECK,
+            operation=label,
+            title="connection closed without a complete answer",
+            message=RUN.redactor.text(f"{type(exc).__name__}: {exc}"),
+            status=None,
+            response="",
+            curl=RUN.redactor.curl(case.method, RUN.require_target().base_url + case.formatted_path, {}, None),
+        ),
+    )
 
 
 @pytest.mark.skipif("stateful" not in SETTINGS.phases, reason="stateful phase not selected")
@@ -156,7 +183,7 @@ def test_unsupported_method(method: str, path: str, target: Target) -> None:
         return
     RUN.limiter()
     with _client(target) as client:
-        response = client.request(method, url)
+        response = transient.send(client, method, url)
     body: Any
     try:
         body = response.json()

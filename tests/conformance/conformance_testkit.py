@@ -70,7 +70,6 @@ def run_suite(server: MockServer, reports: Path, *options: str, auth: str = "aks
         str(reports),
         "--seed",
         "1",
-        "-q",
         *options,
     ]
     completed = subprocess.run(

@@ -143,6 +143,13 @@ def test_guard_lets_allow_listed_and_other_requests_through() -> None:
     guard("POST", URL, json.dumps({"server_ids": ["c" * 32]}).encode(), target(embedded=True))
 
 
+def test_guard_judges_json_values_not_text() -> None:
+    """A generated body holding a 32-digit integer names no server (it once made the guard refuse a stateful
+    step); an upper-case spelling of an allow-listed ID names an allowed server."""
+    guard("POST", URL, b'{"server_ids": [12345678901234567890123456789012]}', target())
+    guard("POST", URL, json.dumps({"server_ids": [ALLOWED[0].upper()]}).encode(), target())
+
+
 # ------------------------------------------------------------------------------------------------- redaction
 def test_redactor_hides_signatures_tokens_and_secret_values() -> None:
     redactor = Redactor(["SECRETKEY0123456789", "MIItoken-value-123"])

@@ -44,5 +44,5 @@ def main() -> None:
 def _register_commands() -> None:
     # Imported for their side effect of registering commands on ``app``; kept lazy so that importing
     # ``cph.cli`` stays cheap.
-    for name in ("cph.cli._mock", "cph.cli._restart", "cph.cli._jobs", "cph.cli._servers"):
+    for name in ("cph.cli._mock", "cph.cli._restart", "cph.cli._jobs", "cph.cli._servers", "cph.cli._conformance"):
         importlib.import_module(name)
