@@ -23,6 +23,10 @@ from conformance.target import Target
 from cph.settings import add_pytest_options
 
 LAST_TEST = "test_restart_jobs_reach_terminal_status"
+PROFILE_MEANING = {
+    "provider": "the provider's documented contract only",
+    "strict": "the provider's contract plus our decisions",
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,9 +47,8 @@ def pytest_configure(config: pytest.Config) -> None:
             "conformance: run the suite in one process (no -n): the job poll and the reports are per process"
         )
     preset = run_state.preset_settings()
-    notes: list[str] = []
     if preset is not None:
-        settings, notes = preset
+        settings = preset
     else:
         # pytest started directly (pytest -c conformance/pytest.ini): its own options, variables, --config.
         try:
@@ -54,8 +57,6 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"conformance: {exc}") from None
     redactor = Redactor(settings.secrets)
     report = ReportCollector(redactor, dry_run=settings.dry_run)
-    for note in notes:
-        report.note(note)
     run = Run(settings, redactor, report, RateLimiter(settings.budget.rate_limit))
     if config.pluginmanager.is_blocked("terminal") and not config.getoption("collectonly"):
         run.progress = Progress()
@@ -111,9 +112,11 @@ def _header(run: Run) -> list[str]:
     )
     return [
         f"target: {what}",
+        f"profile: {settings.profile} ({PROFILE_MEANING[settings.profile]})",
         f"phases: {', '.join(settings.phases)}; operations: {', '.join(settings.operations_under_test)}",
         f"budget: {budget.max_examples} examples/operation, {budget.stateful_examples} stateful scenarios x "
-        f"{budget.stateful_steps} steps, rate limit {budget.rate_limit or 'none'}, job timeout {budget.job_timeout:g} s"
+        f"{budget.stateful_steps} steps, job timeout {budget.job_timeout:g} s",
+        f"rate limit: {budget.rate_limit or 'none'} ({settings.rate_limit_reason})"
         + (", deep" if settings.deep else "")
         + (", DRY RUN (nothing sent)" if settings.dry_run else ""),
         f"seed: {settings.seed} (rerun with --seed {settings.seed} to repeat the generated data)",
@@ -125,6 +128,7 @@ def _meta(run: Run) -> dict[str, Any]:
     return {
         "target": run.target.description if run.target is not None else None,
         "embedded": settings.embedded,
+        "profile": settings.profile,
         "auth": settings.auth_mode,
         "phases": list(settings.phases),
         "operations": list(settings.operations_under_test),

@@ -83,16 +83,16 @@ class Run:
 
 
 _CURRENT: Run | None = None
-_PRESET: tuple[Settings, list[str]] | None = None
+_PRESET: Settings | None = None
 
 
-def preset(settings: Settings, notes: list[str]) -> None:
-    """The front-end's settings (and notes for the report), for the pytest plugin to run with."""
+def preset(settings: Settings) -> None:
+    """The front-end's settings, for the pytest plugin to run with (``cph conformance`` validated them already)."""
     global _PRESET  # noqa: PLW0603 (see the module docstring)
-    _PRESET = (settings, notes)
+    _PRESET = settings
 
 
-def preset_settings() -> tuple[Settings, list[str]] | None:
+def preset_settings() -> Settings | None:
     return _PRESET
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
@@ -36,9 +37,11 @@ from cph._credentials import (
     CredentialsError,
     TokenCredentials,
 )
+from cph._endpoint import is_loopback
 from cph.settings import CphSettings, load, option, pytest_values
 
 AuthMode = Literal["aksk", "token"]
+Profile = Literal["provider", "strict"]
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 OPERATIONS = ("RestartCloudPhoneServer", "ShowJob", "ListJobs", "ListCloudPhoneServers")
@@ -129,7 +132,16 @@ class SuiteOptions(CphSettings):
     )
     reports_dir: Path = option(DEFAULT_REPORTS_DIR, help="where reports are written")
     mock_job_duration: float = option(0.2, ge=0, help="embedded mock only: seconds a restart job runs")
+    profile: Literal["provider", "strict"] | None = option(
+        None,
+        help="provider: the provider's documented contract and only the CPH checks it documents; strict: the strict "
+        "document and our decisions too",
+        shown_default="provider for --base-url, strict for the embedded mock",
+    )
     deep: bool = option(False, help="long run: many more examples and scenarios")
+    risky: bool = option(
+        False, help="also run checks that can lock the AK for minutes (the gateway's lock-out after failed signatures)"
+    )
     dry_run: bool = option(False, help="send nothing: list the requests as curl lines")
 
     @field_validator("base_url")
@@ -230,6 +242,11 @@ class Settings:
     deep: bool
     dry_run: bool
     reports_dir: Path
+    profile: Profile = "strict"
+    """Which document and which CPH checks judge the endpoint (see :mod:`conformance.rules`)."""
+    risky: bool = False
+    rate_limit_reason: str = "the default"
+    """Why the run has its rate limit, for the report header."""
     mock_job_duration: float = 0.2
     mock_fleet_size: int = 20
 
@@ -257,6 +274,20 @@ class Settings:
         if self.token is not None:
             values.append(self.token.token)
         return tuple(values)
+
+    @classmethod
+    def from_command_line(cls, given: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
+        """Settings from what a command line gave (``cph conformance``: :func:`cph.settings.typer_options`), the
+        ``--config`` file and ``environ``; raises SettingsError naming the option."""
+        values = dict(given)
+        config = values.pop("config", None)
+        try:
+            options = load(
+                SuiteOptions, given=values, from_command_line=True, env=environ, file=str(config) if config else None
+            )
+        except cph_settings.SettingsError as exc:
+            raise SettingsError(str(exc)) from None
+        return _resolve(options)
 
     @classmethod
     def from_sources(cls, option: Callable[[str], object], environ: Mapping[str, str]) -> Settings:
@@ -308,6 +339,13 @@ def _resolve(options: SuiteOptions) -> Settings:
     embedded = options.base_url is None
     defaults = default_budget(embedded=embedded, deep=options.deep)
     rate_limit = defaults.rate_limit if options.rate_limit is None else options.rate_limit
+    reason = "as asked (--rate-limit)" if options.rate_limit is not None else "the default for the embedded mock"
+    if options.rate_limit is None and options.base_url is not None:
+        if is_loopback(urlsplit(options.base_url).hostname or ""):
+            # A loopback endpoint is a mock or a test double on this machine: nothing to protect, minutes to save.
+            rate_limit, reason = None, "loopback URL: no limit by default"
+        else:
+            reason = "the safe default for a real endpoint; --rate-limit to change it"
     budget = Budget(
         max_examples=options.max_examples or defaults.max_examples,
         stateful_examples=(
@@ -330,6 +368,9 @@ def _resolve(options: SuiteOptions) -> Settings:
         "deep": options.deep,
         "dry_run": options.dry_run,
         "reports_dir": options.reports_dir,
+        "profile": options.profile or ("strict" if embedded else "provider"),
+        "risky": options.risky,
+        "rate_limit_reason": reason,
     }
     if embedded:
         # The embedded mock brings its own project and credentials; only the auth mode is the user's choice.
