@@ -56,7 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
         except SettingsError as exc:
             raise pytest.UsageError(f"conformance: {exc}") from None
     redactor = Redactor(settings.secrets)
-    report = ReportCollector(redactor, dry_run=settings.dry_run)
+    report = ReportCollector(redactor, dry_run=settings.dry_run, profile=settings.profile)
     run = Run(settings, redactor, report, RateLimiter(settings.budget.rate_limit))
     if config.pluginmanager.is_blocked("terminal") and not config.getoption("collectonly"):
         run.progress = Progress()
@@ -79,7 +79,9 @@ def target() -> Target:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # The job poll follows the jobs every other test created, so it runs last.
-    items.sort(key=lambda item: getattr(item, "originalname", item.name) == LAST_TEST)
+    # The AK lock-out check (--risky) runs after it: the AK is locked afterwards.
+    order = {LAST_TEST: 1, "test_ak_lockout": 2}
+    items.sort(key=lambda item: order.get(getattr(item, "originalname", item.name), 0))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

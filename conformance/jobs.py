@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -42,6 +43,7 @@ class JobProblem:
     message: str
     method: str
     path: str
+    title: str = ""
 
 
 @dataclass(slots=True)
@@ -53,6 +55,13 @@ class PollResult:
     requests_listed: int = 0
     problems: list[JobProblem] = field(default_factory=list)
     elapsed: float = 0.0
+    judged: dict[str, int] = field(default_factory=dict)
+    """How many job answers each lifecycle check judged (passed or not)."""
+
+    def judge(self, check: str, job: AcceptedJob, path: str, problem: str | None, title: str) -> None:
+        self.judged[check] = self.judged.get(check, 0) + 1
+        if problem is not None:
+            self.problems.append(JobProblem(check, job.job_id, job.request_id, problem, "GET", path, title))
 
 
 class JobTracker:
@@ -93,6 +102,7 @@ class JobTracker:
         *,
         budget: float,
         throttle: Callable[[], None],
+        strict: bool = True,
         interval: float = 0.25,
         clock: Callable[[], float] = time.monotonic,
     ) -> PollResult:
@@ -108,13 +118,17 @@ class JobTracker:
         deadline = max(job.seen_at for job in jobs) + budget
         waiting = {job.job_id: job for job in jobs}
         last: dict[str, str] = {}
+        ended: dict[str, int] = {}
         while waiting:
             for job in list(waiting.values()):
                 throttle()
                 path = f"/v1/{job.project_id}/cloud-phone/jobs/{job.job_id}"
-                status, detail = _show_job(client, path)
+                status, detail, body = _show_job(client, path)
+                if status is not None and body is not None:
+                    _judge(result, job, path, body, strict=strict)
                 if status in TERMINAL:
                     result.terminal += 1
+                    ended[job.job_id] = status
                     del waiting[job.job_id]
                 elif status is None:
                     result.problems.append(
@@ -133,9 +147,30 @@ class JobTracker:
                 f"{last.get(job.job_id, 'no answer')}"
             )
             result.problems.append(JobProblem("cph_jobs_terminate", job.job_id, job.request_id, message, "GET", path))
+        self._stays_terminal(client, [job for job in jobs if job.job_id in ended], ended, throttle, result)
         result.problems.extend(self._check_listed(client, jobs, throttle, result))
         result.elapsed = clock() - started
         return result
+
+    @staticmethod
+    def _stays_terminal(
+        client: httpx.Client,
+        jobs: list[AcceptedJob],
+        ended: dict[str, int],
+        throttle: Callable[[], None],
+        result: PollResult,
+    ) -> None:
+        """Ask ShowJob once more about (at most 20 of) the ended jobs: a terminal status never changes."""
+        for job in jobs[:20]:
+            throttle()
+            path = f"/v1/{job.project_id}/cloud-phone/jobs/{job.job_id}"
+            status, detail, _ = _show_job(client, path)
+            if status == 0:
+                continue  # no answer this time: nothing to judge
+            problem = None
+            if status != ended[job.job_id]:
+                problem = f"job {job.job_id} ended with status {ended[job.job_id]}, later ShowJob said: {detail}"
+            result.judge("cph_job_lifecycle", job, path, problem, "ended job changed status")
 
     @staticmethod
     def _check_listed(
@@ -167,20 +202,39 @@ class JobTracker:
         return problems
 
 
-def _show_job(client: httpx.Client, path: str) -> tuple[int | None, str]:
-    """(job status, description) — status ``None`` when ShowJob does not know the job or answers nonsense."""
+def _judge(result: PollResult, job: AcceptedJob, path: str, body: dict[str, Any], *, strict: bool) -> None:
+    """The lifecycle rules one ShowJob answer can break (see conformance.rules)."""
+    status = body.get("status")
+    problem = None
+    if status == -1 and not (body.get("error_code") and body.get("error_msg")):
+        problem = f"job {job.job_id} failed (status -1) without error_code and error_msg: {body!r}"[:400]
+    result.judge("cph_job_lifecycle", job, path, problem, "failed job without its error")
+    if strict:
+        end_time = body.get("end_time")
+        problem = None
+        if status == 1 and end_time:
+            problem = f"job {job.job_id} is running (status 1) but has end_time {end_time!r}"
+        elif status in TERMINAL and not end_time:
+            problem = f"job {job.job_id} has ended (status {status}) but has no end_time"
+        result.judge("cph_job_times", job, path, problem, "end_time does not match the job's status")
+
+
+def _show_job(client: httpx.Client, path: str) -> tuple[int | None, str, dict[str, Any] | None]:
+    """(job status, description, body) — status ``None`` when ShowJob does not know the job or answers nonsense,
+    0 when it gave no answer worth judging this time (a transient answer that persisted, a failed connection)."""
     try:
         response = transient.send(client, "GET", path)
     except httpx.HTTPError as exc:
-        return 0, f"request failed: {type(exc).__name__}"
+        return 0, f"request failed: {type(exc).__name__}", None
     if response.status_code != 200:
         if response.status_code in {429, 502, 503, 504}:
-            return 0, f"HTTP {response.status_code} (retrying)"
-        return None, f"ShowJob answered HTTP {response.status_code}: {response.text[:200]}"
+            return 0, f"HTTP {response.status_code} (retrying)", None
+        return None, f"ShowJob answered HTTP {response.status_code}: {response.text[:200]}", None
     try:
-        status = response.json()["status"]
+        body = response.json()
+        status = body["status"]
     except (ValueError, KeyError, TypeError):
-        return None, f"ShowJob answered 200 without a job status: {response.text[:200]}"
+        return None, f"ShowJob answered 200 without a job status: {response.text[:200]}", None
     if not isinstance(status, int) or status not in {1, 2, -1}:
-        return None, f"ShowJob answered an undocumented job status {status!r}"
-    return status, f"status {status}"
+        return None, f"ShowJob answered an undocumented job status {status!r}", None
+    return status, f"status {status}", body if isinstance(body, dict) else None

@@ -14,7 +14,7 @@ LIST_JOBS = "GET /v1/{project_id}/cloud-phone/jobs"
 
 
 def _failure(problem: JobProblem, base_url: str, redactor: Redactor) -> FailureRecord:
-    title = (
+    title = problem.title or (
         "job did not reach a terminal status"
         if problem.check == "cph_jobs_terminate"
         else "accepted job missing from ListJobs"
@@ -22,7 +22,7 @@ def _failure(problem: JobProblem, base_url: str, redactor: Redactor) -> FailureR
     curl = redactor.curl(problem.method, base_url + problem.path, {}, None)  # add your auth to replay
     return FailureRecord(
         check=problem.check,
-        operation=SHOW_JOB if problem.check == "cph_jobs_terminate" else LIST_JOBS,
+        operation=LIST_JOBS if problem.check == "cph_jobs_listed" else SHOW_JOB,
         title=title,
         message=problem.message,
         status=None,
@@ -36,13 +36,22 @@ def poll_jobs(run: Run) -> list[JobProblem]:
     target = run.require_target()
     timeout = httpx.Timeout(run.settings.budget.request_timeout)
     with httpx.Client(base_url=target.base_url, auth=target.auth, timeout=timeout) as client:
-        result = run.jobs.poll(client, budget=run.settings.budget.job_timeout, throttle=run.limiter)
+        result = run.jobs.poll(
+            client,
+            budget=run.settings.budget.job_timeout,
+            throttle=run.limiter,
+            strict=run.settings.profile == "strict",
+        )
     failed_jobs = {p.job_id for p in result.problems if p.check == "cph_jobs_terminate"}
     for _ in range(result.polled - len(failed_jobs)):
         run.report.record("cph_jobs_terminate", SHOW_JOB, None)
     failed_requests = {p.request_id for p in result.problems if p.check == "cph_jobs_listed"}
     for _ in range(result.requests_listed - len(failed_requests)):
         run.report.record("cph_jobs_listed", LIST_JOBS, None)
+    for check, judged in result.judged.items():
+        failed = sum(1 for p in result.problems if p.check == check)
+        for _ in range(judged - failed):
+            run.report.record(check, SHOW_JOB, None)
     for problem in result.problems:
         failure = _failure(problem, target.base_url, run.redactor)
         run.report.record(problem.check, failure.operation, failure)

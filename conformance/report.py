@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.redact import Redactor
+from conformance.rules import Profile, rule
 
 # Built-in checks that are enabled (every built-in check that could apply is) but cannot fail on this API: they
 # report "passed" for every response, so the summary says "vacuous" and why.
@@ -94,6 +95,8 @@ class FailureRecord:
     response: str
     curl: str
     occurrences: int = 1
+    rule: str = ""
+    """The profile and the rule broken, contract or decision, with its source (filled in by the collector)."""
 
 
 @dataclass(slots=True)
@@ -124,8 +127,16 @@ class TestOutcome:
 class ReportCollector:
     """Thread-safe sink for outcomes; :meth:`write` turns them into files."""
 
-    def __init__(self, redactor: Redactor, enabled_checks: Iterable[str] = (), *, dry_run: bool = False) -> None:
+    def __init__(
+        self,
+        redactor: Redactor,
+        enabled_checks: Iterable[str] = (),
+        *,
+        dry_run: bool = False,
+        profile: Profile = "strict",
+    ) -> None:
         self.redactor = redactor
+        self.profile: Profile = profile
         self.dry_run_mode = dry_run
         self.transient: dict[int, int] = {}
         """Transient answers resent, by HTTP status (set at the end of the run)."""
@@ -155,6 +166,7 @@ class ReportCollector:
             key = (check, operation, failure.title)
             existing = self.failures.get(key)
             if existing is None:
+                failure.rule = failure.rule or rule(check).describe(self.profile)
                 self.failures[key] = failure
             else:
                 existing.occurrences += 1
@@ -223,7 +235,11 @@ class ReportCollector:
                 f"{total} distinct failure(s): {len(self.failures)} broken rule(s), {len(broken)} failed test(s)"
             )
             for failure in self.failures.values():
-                lines.append(f"  - [{failure.check}] {failure.operation}: {failure.title} (x{failure.occurrences})")
+                kind = rule(failure.check).kind
+                lines.append(
+                    f"  - [{failure.check}] {failure.operation}: {failure.title} (x{failure.occurrences}; "
+                    f"{'contract' if kind == 'contract' else 'our decision'}, profile {self.profile})"
+                )
             for test in broken:
                 lines.append(f"  - [pytest {test.outcome}] {test.nodeid}: {_first_line(test.message)}")
         lines.append("")
@@ -312,6 +328,8 @@ class ReportCollector:
                 f"### {index}. `{failure.check}` — {failure.operation}",
                 "",
                 f"**{failure.title}** (seen {failure.occurrences}x)",
+                "",
+                f"Rule: {failure.rule}",
             ]
             out += _block("text", failure.message)
             if failure.status is not None:

@@ -165,7 +165,7 @@ def guard(method: str, url: str, body: bytes, target: Target) -> None:
         texts = [text]
     # Upper-case spellings of an allow-listed ID name the same server, so they are allowed too.
     named = {m.group(0).lower() for part in texts for m in _HEX32_IN_TEXT.finditer(part)}
-    outside = sorted(named - target.allowlist)
+    outside = sorted(named - target.allowlist - target.probe_ids)
     if outside:
         msg = f"refusing to send {method} {url}: it names server(s) not on the allow-list: {', '.join(outside)}"
         raise UnsafeRequestError(msg)

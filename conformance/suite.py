@@ -2,7 +2,7 @@
 ``schemathesis.toml`` with this run's budget on top, our signer as auth, and the hooks that keep requests
 meaningful, safe and reported.
 
-Why the schema is loaded from ``cph._spec`` and not from a URL: the document in ``openapi/`` is the single source
+Why the schema is loaded with ``cph.load_spec`` and not from a URL: the document in ``openapi/`` is the single source
 of truth, and an installed build carries the same file as package data; the endpoint under test never gets to
 describe itself.
 """
@@ -20,14 +20,14 @@ from schemathesis.checks import CheckResult
 from schemathesis.config import SchemathesisConfig
 
 import conformance.checks  # noqa: F401 (registers the CPH checks)
+from conformance import rules, transient
 from conformance import run as run_state
-from conformance import transient
-from conformance.checks import CONNECTION_CHECK, operation_id
+from conformance.checks import CONNECTION_CHECK, CPH_CHECKS, operation_id
 from conformance.report import FailureRecord
 from conformance.safety import shape
 from conformance.settings import OPERATIONS, Settings
 from conformance.transport import SigningAuth, text_headers
-from cph._spec import load_spec
+from cph import load_spec
 
 CONFIG_FILE = Path(__file__).with_name("schemathesis.toml")
 
@@ -63,6 +63,8 @@ def config_data(settings: Settings) -> dict[str, Any]:
             },
         },
     }
+    # CPH checks whose rule is not the profile's are off (see conformance.rules).
+    overrides["checks"] = {name: {"enabled": False} for name in CPH_CHECKS if not rules.applies(name, settings.profile)}
     overrides["seed"] = settings.seed
     if budget.rate_limit:
         overrides["rate-limit"] = budget.rate_limit

@@ -33,6 +33,8 @@ class Target:
     secrets: tuple[str, ...] = field(repr=False)
     access_key: str | None = None
     mock: MockServer | None = field(default=None, repr=False)
+    probe_ids: set[str] = field(default_factory=set, repr=False)
+    """Fresh random server IDs a semantic check may send (they name no server); the guard lets them pass."""
 
     @property
     def description(self) -> str:
