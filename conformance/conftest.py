@@ -17,7 +17,7 @@ from conformance import transient
 from conformance.progress import Progress
 from conformance.redact import Redactor
 from conformance.report import ReportCollector, TestOutcome
-from conformance.run import RateLimiter, Run
+from conformance.run import Run, limiter
 from conformance.settings import Settings, SettingsError, SuiteOptions
 from conformance.target import Target
 from cph.settings import add_pytest_options
@@ -57,7 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"conformance: {exc}") from None
     redactor = Redactor(settings.secrets)
     report = ReportCollector(redactor, dry_run=settings.dry_run, profile=settings.profile)
-    run = Run(settings, redactor, report, RateLimiter(settings.budget.rate_limit))
+    run = Run(settings, redactor, report, limiter(settings.budget.rate_limit))
     if config.pluginmanager.is_blocked("terminal") and not config.getoption("collectonly"):
         run.progress = Progress()
         run.progress.__enter__()

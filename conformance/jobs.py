@@ -1,10 +1,17 @@
-"""Follow every accepted restart job until it ends, within a time budget.
+"""Follow every accepted restart job until it ends, within a time budget, and judge what the job answers say.
 
 Why deferred, batched polling instead of waiting inside each check: a real restart takes minutes. Waiting per test
 case would serialise those minutes; recording the jobs as responses arrive and polling them all together at the end
-costs one restart's duration for the whole run. The poll uses the same credentials and rate limit as the rest of
-the run, follows the spec's links (ShowJob per job, ListJobs per request ID), and reports each job that is still
-running at the deadline, unknown to ShowJob, or missing from ListJobs of its request.
+costs one restart's duration for the whole run. *When* to ask is ``cph.JobTracker``'s decision (the client's own
+poll schedule: ListJobs by groups of request IDs, timed by how long jobs take); this module only registers the
+accepted jobs (:class:`AcceptedJobs`, which also feeds known IDs to request shaping) and judges the answers:
+
+* ``cph_jobs_terminate`` — every job reaches status 2 or -1 within the budget, with a documented status;
+* ``cph_jobs_listed`` — ListJobs by its restart's request ID lists it;
+* ``cph_job_lifecycle`` — a failed job carries ``error_code`` and ``error_msg``; an ended job stays ended (ShowJob
+  asked again after ListJobs saw it end);
+* ``cph_job_times`` (strict) — ``end_time`` empty while running, set once ended;
+* ``cph_job_agreement`` — ShowJob and ListJobs name the job and server the restart answered.
 """
 
 from __future__ import annotations
@@ -18,8 +25,10 @@ from typing import Any
 import httpx
 
 from conformance import transient
+from cph import JobInfo, JobStatus, JobTracker
 
 TERMINAL = frozenset({2, -1})
+PAGE = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +57,7 @@ class JobProblem:
 
 @dataclass(slots=True)
 class PollResult:
-    """The outcome of :meth:`JobTracker.poll`."""
+    """The outcome of :meth:`AcceptedJobs.poll`."""
 
     polled: int = 0
     terminal: int = 0
@@ -56,7 +65,7 @@ class PollResult:
     problems: list[JobProblem] = field(default_factory=list)
     elapsed: float = 0.0
     judged: dict[str, int] = field(default_factory=dict)
-    """How many job answers each lifecycle check judged (passed or not)."""
+    """How many job answers each check judged (passed or not)."""
 
     def judge(self, check: str, job: AcceptedJob, path: str, problem: str | None, title: str) -> None:
         self.judged[check] = self.judged.get(check, 0) + 1
@@ -64,8 +73,8 @@ class PollResult:
             self.problems.append(JobProblem(check, job.job_id, job.request_id, problem, "GET", path, title))
 
 
-class JobTracker:
-    """Collects accepted jobs (thread-safe) and polls the ones not yet polled."""
+class AcceptedJobs:
+    """The jobs the run's restarts were given (thread-safe); :meth:`poll` follows the ones not followed yet."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -92,7 +101,7 @@ class JobTracker:
             return list(self._jobs)
 
     def pending(self) -> list[AcceptedJob]:
-        """Jobs not polled yet."""
+        """Jobs not followed yet."""
         with self._lock:
             return [job for job_id, job in self._jobs.items() if job_id not in self._polled]
 
@@ -103,11 +112,10 @@ class JobTracker:
         budget: float,
         throttle: Callable[[], None],
         strict: bool = True,
-        interval: float = 0.25,
         clock: Callable[[], float] = time.monotonic,
     ) -> PollResult:
-        """Poll every pending job with ShowJob until all are terminal or ``budget`` seconds (after the last job was
-        accepted) have passed; then check ListJobs of each request lists its accepted jobs."""
+        """Follow every pending job until all have ended or ``budget`` seconds (after the last job was accepted)
+        have passed, then judge each ended job's ShowJob answer."""
         jobs = self.pending()
         with self._lock:
             self._polled.update(job.job_id for job in jobs)
@@ -115,95 +123,140 @@ class JobTracker:
         started = clock()
         if not jobs:
             return result
+        by_id = {job.job_id: job for job in jobs}
+        tracker = JobTracker(first_poll=0.25, max_interval=10.0, clock=clock)
+        for job in jobs:
+            tracker.expect(job.request_id, job.job_id, job.server_id, accepted_at=job.seen_at)
         deadline = max(job.seen_at for job in jobs) + budget
-        waiting = {job.job_id: job for job in jobs}
-        last: dict[str, str] = {}
+        listed: set[str] = set()
         ended: dict[str, int] = {}
-        while waiting:
-            for job in list(waiting.values()):
-                throttle()
-                path = f"/v1/{job.project_id}/cloud-phone/jobs/{job.job_id}"
-                status, detail, body = _show_job(client, path)
-                if status is not None and body is not None:
-                    _judge(result, job, path, body, strict=strict)
-                if status in TERMINAL:
-                    result.terminal += 1
-                    ended[job.job_id] = status
-                    del waiting[job.job_id]
-                elif status is None:
-                    result.problems.append(
-                        JobProblem("cph_jobs_terminate", job.job_id, job.request_id, detail, "GET", path)
-                    )
-                    del waiting[job.job_id]
-                else:
-                    last[job.job_id] = detail
-            if not waiting or clock() >= deadline:
-                break
-            time.sleep(interval)
-        for job in waiting.values():
-            path = f"/v1/{job.project_id}/cloud-phone/jobs/{job.job_id}"
-            message = (
-                f"job {job.job_id} (server {job.server_id}) did not reach status 2 or -1 within {budget:g} s: "
-                f"{last.get(job.job_id, 'no answer')}"
-            )
-            result.problems.append(JobProblem("cph_jobs_terminate", job.job_id, job.request_id, message, "GET", path))
-        self._stays_terminal(client, [job for job in jobs if job.job_id in ended], ended, throttle, result)
-        result.problems.extend(self._check_listed(client, jobs, throttle, result))
+        broken: set[str] = set()
+        while not tracker.done and clock() < deadline:
+            due = tracker.next_due()
+            if due is not None and due > clock():
+                time.sleep(min(due, deadline) - clock())
+            for group in tracker.queries():
+                found = self._list(client, jobs[0].project_id, group, throttle, result)
+                infos = []
+                for raw in found:
+                    match = by_id.get(str(raw.get("job_id")))
+                    if match is None or match.job_id in broken:
+                        continue
+                    job = match
+                    listed.add(job.job_id)
+                    info = self._judge_listed(raw, job, result, strict=strict)
+                    if info is None:
+                        broken.add(job.job_id)
+                        info = JobInfo(job.job_id, JobStatus.FAILED)  # stop following it
+                    elif info.done:
+                        ended.setdefault(job.job_id, int(info.status))
+                    infos.append(info)
+                tracker.update(infos, polled=group)
+        for job_id in tracker.running:
+            job = by_id[job_id]
+            path = f"/v1/{job.project_id}/cloud-phone/jobs/{job_id}"
+            message = f"job {job_id} (server {job.server_id}) did not reach status 2 or -1 within {budget:g} s"
+            if job_id not in listed:
+                message += "; ListJobs by its request ID never listed it"
+            result.judge("cph_jobs_terminate", job, path, message, "job did not reach a terminal status")
+        result.terminal = len(ended)
+        self._listed_check(jobs, listed, tracker.running, result)
+        for job_id, status in ended.items():
+            self._show(client, by_id[job_id], status, throttle, result, strict=strict)
         result.elapsed = clock() - started
         return result
 
     @staticmethod
-    def _stays_terminal(
-        client: httpx.Client,
-        jobs: list[AcceptedJob],
-        ended: dict[str, int],
-        throttle: Callable[[], None],
-        result: PollResult,
-    ) -> None:
-        """Ask ShowJob once more about (at most 20 of) the ended jobs: a terminal status never changes."""
-        for job in jobs[:20]:
+    def _list(
+        client: httpx.Client, project_id: str, group: list[str], throttle: Callable[[], None], result: PollResult
+    ) -> list[dict[str, Any]]:
+        """Every job ListJobs lists for ``group`` (all pages); nothing when it fails (the job stays pending)."""
+        out: list[dict[str, Any]] = []
+        offset = 0
+        while True:
             throttle()
-            path = f"/v1/{job.project_id}/cloud-phone/jobs/{job.job_id}"
-            status, detail, _ = _show_job(client, path)
-            if status == 0:
-                continue  # no answer this time: nothing to judge
-            problem = None
-            if status != ended[job.job_id]:
-                problem = f"job {job.job_id} ended with status {ended[job.job_id]}, later ShowJob said: {detail}"
-            result.judge("cph_job_lifecycle", job, path, problem, "ended job changed status")
+            params = {"request_ids": ",".join(group), "limit": PAGE, "offset": offset}
+            try:
+                response = transient.send(client, "GET", f"/v1/{project_id}/cloud-phone/jobs", params=params)
+                page = response.json().get("jobs") if response.status_code == 200 else None
+            except (httpx.HTTPError, ValueError, AttributeError):
+                page = None
+            result.requests_listed += 1
+            if not isinstance(page, list):
+                return out
+            out += [job for job in page if isinstance(job, dict)]
+            if len(page) < PAGE:
+                return out
+            offset += PAGE
 
     @staticmethod
-    def _check_listed(
-        client: httpx.Client, jobs: list[AcceptedJob], throttle: Callable[[], None], result: PollResult
-    ) -> list[JobProblem]:
-        by_request: dict[tuple[str, str], set[str]] = {}
+    def _judge_listed(raw: dict[str, Any], job: AcceptedJob, result: PollResult, *, strict: bool) -> JobInfo | None:
+        """Judge one ListJobs entry of a tracked job; its JobInfo, or ``None`` when its status is undocumented."""
+        path = f"/v1/{job.project_id}/cloud-phone/jobs?request_id={job.request_id}"
+        status = raw.get("status")
+        if not isinstance(status, int) or status not in {1, 2, -1}:
+            message = f"ListJobs gave job {job.job_id} an undocumented status {status!r}"
+            result.judge("cph_jobs_terminate", job, path, message, "job with an undocumented status")
+            return None
+        _judge(result, job, path, raw, strict=strict)
+        server = raw.get("server_id")
+        problem = None
+        if server not in (None, "", job.server_id):
+            problem = f"ListJobs lists job {job.job_id} for server {server!r}; its restart named {job.server_id}"
+        result.judge("cph_job_agreement", job, path, problem, "ListJobs disagrees with the restart")
+        return JobInfo(job.job_id, JobStatus(status), server_id=job.server_id)
+
+    @staticmethod
+    def _listed_check(jobs: list[AcceptedJob], listed: set[str], running: dict[str, str], result: PollResult) -> None:
+        by_request: dict[str, list[AcceptedJob]] = {}
         for job in jobs:
-            by_request.setdefault((job.project_id, job.request_id), set()).add(job.job_id)
-        problems = []
-        for (project_id, request_id), expected in by_request.items():
-            throttle()
-            path = f"/v1/{project_id}/cloud-phone/jobs?request_id={request_id}&limit=100"
-            result.requests_listed += 1
-            try:
-                response = transient.send(client, "GET", path)
-                listed = {job["job_id"] for job in response.json()["jobs"]} if response.status_code == 200 else None
-            except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-                listed, detail = None, f"{type(exc).__name__}"
-            else:
-                detail = f"HTTP {response.status_code}"
-            if listed is None:
-                message = f"ListJobs for request {request_id} failed: {detail}"
-                problems.append(JobProblem("cph_jobs_listed", "", request_id, message, "GET", path))
-                continue
-            missing = sorted(expected - listed)
-            if missing:
-                message = f"ListJobs for request {request_id} does not list accepted job(s) {', '.join(missing)}"
-                problems.append(JobProblem("cph_jobs_listed", missing[0], request_id, message, "GET", path))
-        return problems
+            by_request.setdefault(job.request_id, []).append(job)
+        for request_id, members in by_request.items():
+            missing = sorted(job.job_id for job in members if job.job_id not in listed and job.job_id not in running)
+            path = f"/v1/{members[0].project_id}/cloud-phone/jobs?request_id={request_id}"
+            problem = (
+                f"ListJobs for request {request_id} never listed accepted job(s) {', '.join(missing)}"
+                if missing
+                else None
+            )
+            result.judge("cph_jobs_listed", members[0], path, problem, "accepted job missing from ListJobs")
+
+    @staticmethod
+    def _show(
+        client: httpx.Client,
+        job: AcceptedJob,
+        ended_with: int,
+        throttle: Callable[[], None],
+        result: PollResult,
+        *,
+        strict: bool,
+    ) -> None:
+        """ShowJob of an ended job: known, still ended with the same status, same job and server, times right."""
+        throttle()
+        path = f"/v1/{job.project_id}/cloud-phone/jobs/{job.job_id}"
+        status, detail, body = _show_job(client, path)
+        if status == 0:
+            return  # no answer this time: nothing to judge
+        if status is None or body is None:
+            result.judge("cph_jobs_terminate", job, path, detail, "ShowJob does not show an ended job")
+            return
+        result.judge("cph_jobs_terminate", job, path, None, "")
+        problem = None
+        if status != ended_with:
+            problem = f"job {job.job_id} ended with status {ended_with} (ListJobs), later ShowJob said status {status}"
+        result.judge("cph_job_lifecycle", job, path, problem, "ended job changed status")
+        _judge(result, job, path, body, strict=strict)
+        problem = None
+        if body.get("job_id") != job.job_id or body.get("server_id") not in (None, "", job.server_id):
+            problem = (
+                f"ShowJob of {job.job_id} answered job_id {body.get('job_id')!r}, server_id "
+                f"{body.get('server_id')!r}; the restart named server {job.server_id}"
+            )
+        result.judge("cph_job_agreement", job, path, problem, "ShowJob disagrees with the restart")
 
 
 def _judge(result: PollResult, job: AcceptedJob, path: str, body: dict[str, Any], *, strict: bool) -> None:
-    """The lifecycle rules one ShowJob answer can break (see conformance.rules)."""
+    """The lifecycle rules one job answer (ShowJob or a ListJobs entry) can break (see conformance.rules)."""
     status = body.get("status")
     problem = None
     if status == -1 and not (body.get("error_code") and body.get("error_msg")):

@@ -42,16 +42,10 @@ def poll_jobs(run: Run) -> list[JobProblem]:
             throttle=run.limiter,
             strict=run.settings.profile == "strict",
         )
-    failed_jobs = {p.job_id for p in result.problems if p.check == "cph_jobs_terminate"}
-    for _ in range(result.polled - len(failed_jobs)):
-        run.report.record("cph_jobs_terminate", SHOW_JOB, None)
-    failed_requests = {p.request_id for p in result.problems if p.check == "cph_jobs_listed"}
-    for _ in range(result.requests_listed - len(failed_requests)):
-        run.report.record("cph_jobs_listed", LIST_JOBS, None)
     for check, judged in result.judged.items():
         failed = sum(1 for p in result.problems if p.check == check)
         for _ in range(judged - failed):
-            run.report.record(check, SHOW_JOB, None)
+            run.report.record(check, LIST_JOBS if check == "cph_jobs_listed" else SHOW_JOB, None)
     for problem in result.problems:
         failure = _failure(problem, target.base_url, run.redactor)
         run.report.record(problem.check, failure.operation, failure)

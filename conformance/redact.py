@@ -15,7 +15,7 @@ import re
 import shlex
 from collections.abc import Iterable, Mapping
 
-from cph._credentials import mask_access_key
+from cph import mask_access_key
 
 REDACTED = "<redacted>"
 SECRET_HEADERS = frozenset({"x-auth-token", "x-security-token", "x-subject-token", "cookie", "set-cookie"})

@@ -9,42 +9,26 @@ one module-level slot is the simplest honest answer.
 from __future__ import annotations
 
 import contextlib
-import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from conformance.jobs import JobTracker
+from conformance.jobs import AcceptedJobs
 from conformance.progress import Progress
 from conformance.redact import Redactor
 from conformance.report import ReportCollector
 from conformance.settings import Settings
 from conformance.target import Target, open_target
+from cph import RateLimiter
 
 
-class RateLimiter:
-    """A blocking token bucket shared by everything the suite itself sends (the job poll, explicit probes).
-
-    schemathesis applies the same limit to the requests it sends (config ``rate-limit``); both use this rate.
-    """
-
-    def __init__(self, rate: str | None) -> None:
-        self._interval = 0.0
-        if rate:
-            count, unit = rate.split("/")
-            seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
-            self._interval = seconds / int(count)
-        self._lock = threading.Lock()
-        self._next = 0.0
-
-    def __call__(self) -> None:
-        if not self._interval:
-            return
-        with self._lock:
-            now = time.monotonic()
-            wait = self._next - now
-            self._next = max(now, self._next) + self._interval
-        if wait > 0:
-            time.sleep(wait)
+def limiter(rate: str | None) -> Callable[[], None]:
+    """The pace of everything the suite sends itself (the job poll, the semantic scenarios): ``cph.RateLimiter``
+    at ``rate`` ("5/s", "100/m"), or no limit. schemathesis paces its own requests at the same rate (config
+    ``rate-limit``)."""
+    if not rate:
+        return lambda: None
+    count, unit = rate.split("/")
+    return RateLimiter(int(count) / {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]).acquire
 
 
 @dataclass(slots=True)
@@ -52,8 +36,8 @@ class Run:
     settings: Settings
     redactor: Redactor
     report: ReportCollector
-    limiter: RateLimiter
-    jobs: JobTracker = field(default_factory=JobTracker)
+    limiter: Callable[[], None]
+    jobs: AcceptedJobs = field(default_factory=AcceptedJobs)
     target: Target | None = None
     progress: Progress | None = None
     written: bool = False

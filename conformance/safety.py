@@ -27,7 +27,7 @@ from typing import Any
 from schemathesis import Case
 from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 
-from conformance.jobs import JobTracker
+from conformance.jobs import AcceptedJobs
 from conformance.target import Target
 
 RESTART_SUFFIX = "/cloud-phone/servers/batch-restart"
@@ -80,12 +80,15 @@ def _is_positive(case: Case[Any]) -> bool:
     return case.meta is not None and case.meta.generation.mode.is_positive
 
 
-def shape(case: Case[Any], target: Target, jobs: JobTracker) -> None:
+def shape(case: Case[Any], target: Target, jobs: AcceptedJobs) -> None:
     """Adjust ``case`` in place (see the module docstring)."""
     path_parameters = case.path_parameters
     if isinstance(path_parameters, dict):
         project_id = path_parameters.get("project_id")
-        if isinstance(project_id, str) and _ID32.match(project_id):
+        # A generated project is never the target's: a well-formed one, or any project of a positive case (the
+        # provider document gives project_id no format), becomes the target's. Other projects are sent on purpose
+        # by conformance.semantics.other_project.
+        if isinstance(project_id, str) and (_ID32.match(project_id) or _is_positive(case)):
             path_parameters["project_id"] = target.project_id
         job_id = path_parameters.get("job_id")
         known_jobs = jobs.job_ids
@@ -122,7 +125,7 @@ def _sharpen_too_many_ids(case: Case[Any], allowed: list[str]) -> None:
         case.body = {**case.body, "server_ids": [allowed[i % len(allowed)] for i in range(len(ids))]}
 
 
-def _shape_list_jobs(case: Case[Any], jobs: JobTracker) -> None:
+def _shape_list_jobs(case: Case[Any], jobs: AcceptedJobs) -> None:
     query = case.query if isinstance(case.query, dict) else {}
     known = jobs.request_ids
     if "request_ids" in query or "request_id" in query:

@@ -15,6 +15,7 @@ logs. :class:`Settings` is the run those options describe (budgets chosen for th
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 from collections.abc import Callable, Mapping
@@ -37,7 +38,6 @@ from cph._credentials import (
     CredentialsError,
     TokenCredentials,
 )
-from cph._endpoint import is_loopback
 from cph.settings import CphSettings, load, option, pytest_values
 
 AuthMode = Literal["aksk", "token"]
@@ -50,6 +50,15 @@ ENV_PREFIX = "CPH_CONFORMANCE_"
 
 _ID32 = re.compile(r"^[0-9a-f]{32}\Z")
 _RATE = re.compile(r"^[1-9][0-9]*/[smhd]\Z")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class SettingsError(ValueError):
@@ -341,7 +350,7 @@ def _resolve(options: SuiteOptions) -> Settings:
     rate_limit = defaults.rate_limit if options.rate_limit is None else options.rate_limit
     reason = "as asked (--rate-limit)" if options.rate_limit is not None else "the default for the embedded mock"
     if options.rate_limit is None and options.base_url is not None:
-        if is_loopback(urlsplit(options.base_url).hostname or ""):
+        if _is_loopback(urlsplit(options.base_url).hostname or ""):
             # A loopback endpoint is a mock or a test double on this machine: nothing to protect, minutes to save.
             rate_limit, reason = None, "loopback URL: no limit by default"
         else:

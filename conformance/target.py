@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from conformance.settings import Settings
-from cph._auth import AkSkAuth, TokenAuth
-from cph._credentials import AkSkCredentials, TokenCredentials, mask_access_key
+from cph import AkSkAuth, AkSkCredentials, TokenAuth, TokenCredentials, mask_access_key
 from cph.mock import MockConfig, MockServer
 
 

@@ -1,4 +1,4 @@
-"""Authenticate schemathesis' requests with our own signer (``cph._auth``), on the final bytes.
+"""Authenticate schemathesis' requests with our own signer (``cph.AkSkAuth`` / ``cph.TokenAuth``), on the final bytes.
 
 Why an adapter: schemathesis sends with ``requests``; our AK/SK signer and token auth are ``httpx.Auth`` flows.
 ``requests`` calls an auth object last, with the fully prepared request — URL with query, every header, the body

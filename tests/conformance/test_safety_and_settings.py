@@ -18,14 +18,12 @@ import hypothesis
 import pytest
 import schemathesis
 
-from conformance.jobs import AcceptedJob, JobTracker
+from conformance.jobs import AcceptedJob, AcceptedJobs
 from conformance.redact import Redactor
 from conformance.safety import UnsafeRequestError, guard, shape
 from conformance.settings import Settings, SettingsError, SuiteOptions
 from conformance.target import Target
-from cph._auth import TokenAuth
-from cph._credentials import TokenCredentials
-from cph._spec import load_spec
+from cph import TokenAuth, TokenCredentials, load_spec
 from cph.settings import help_text, options
 
 PROJECT = "0123456789abcdef0123456789abcdef"
@@ -65,7 +63,7 @@ def strings(value: Any) -> list[str]:
 def test_restart_body_names_only_allow_listed_servers() -> None:
     ids = ["1234567b8bab40ffb711234cb80d0234", "1234567B8BAB40FFB711234CB80D0234", ALLOWED[1], "not-an-id"]
     restart = case(RESTART, "POST", path_parameters={"project_id": "f" * 32}, body={"server_ids": ids, "x": ids[0]})
-    shape(restart, target(), JobTracker())
+    shape(restart, target(), AcceptedJobs())
     assert restart.path_parameters["project_id"] == PROJECT
     body = restart.body
     assert body["server_ids"][2] == ALLOWED[1]
@@ -75,20 +73,20 @@ def test_restart_body_names_only_allow_listed_servers() -> None:
 
 def test_duplicates_stay_duplicates() -> None:
     restart = case(RESTART, "POST", path_parameters={"project_id": PROJECT}, body={"server_ids": ["c" * 32] * 3})
-    shape(restart, target(), JobTracker())
+    shape(restart, target(), AcceptedJobs())
     assert len(set(restart.body["server_ids"])) == 1
 
 
 def test_text_bodies_are_shaped_too() -> None:
     restart = case(RESTART, "POST", path_parameters={"project_id": PROJECT}, body="restart " + "d" * 32)
-    shape(restart, target(), JobTracker())
+    shape(restart, target(), AcceptedJobs())
     assert restart.body.split()[1] in ALLOWED
 
 
 def test_restart_without_allow_list_is_refused() -> None:
     restart = case(RESTART, "POST", path_parameters={"project_id": PROJECT}, body={"server_ids": ["c" * 32]})
     with pytest.raises(UnsafeRequestError):
-        shape(restart, target(allow=()), JobTracker())
+        shape(restart, target(allow=()), AcceptedJobs())
 
 
 def generated_list_jobs() -> Any:
@@ -102,7 +100,7 @@ def generated_list_jobs() -> Any:
 
 
 def test_generated_list_jobs_gets_a_request_id() -> None:
-    jobs = JobTracker()
+    jobs = AcceptedJobs()
     list_jobs = generated_list_jobs()
     shape(list_jobs, target(), jobs)
     assert len(list_jobs.query["request_id"]) == 32
@@ -115,7 +113,7 @@ def test_generated_list_jobs_gets_a_request_id() -> None:
 
 def test_hand_made_list_jobs_is_sent_as_written() -> None:
     list_jobs = case("/v1/{project_id}/cloud-phone/jobs", "GET", path_parameters={"project_id": PROJECT}, query={})
-    shape(list_jobs, target(), JobTracker())
+    shape(list_jobs, target(), AcceptedJobs())
     assert list_jobs.query == {}
 
 
