@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from conformance import transient
+from conformance.jobs import same_id
 from conformance.redact import Redactor
 from conformance.report import FailureRecord
 from conformance.rules import Profile
@@ -341,11 +342,12 @@ def agreement(probe: Prober, restarted: Restarted) -> list[Verdict]:
         else:
             if body.get("job_id") != job_id:
                 problems.append(f"ShowJob job_id {body.get('job_id')!r}")
-            if body.get("server_id") not in (None, "", server_id):
+            if body.get("server_id") not in (None, "") and not same_id(str(body.get("server_id")), server_id):
                 problems.append(f"ShowJob server_id {body.get('server_id')!r}")
         entry = by_id.get(job_id)
-        if entry is not None and entry.get("server_id") not in (None, "", server_id):
-            problems.append(f"ListJobs server_id {entry.get('server_id')!r}")
+        listed_server = entry.get("server_id") if entry is not None else None
+        if listed_server not in (None, "") and not same_id(str(listed_server), server_id):
+            problems.append(f"ListJobs server_id {listed_server!r}")
         if problems:
             message = f"job {job_id} was restarted for server {server_id}; " + ", ".join(problems)
             verdicts.append(

@@ -27,18 +27,17 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from cph import AkSkCredentials, CredentialsError, TokenCredentials
 from cph import settings as cph_settings
-from cph._credentials import (
-    ENV_AK,
-    ENV_AUTH_TOKEN,
-    ENV_PROJECT_ID,
-    ENV_SECURITY_TOKEN,
-    ENV_SK,
-    AkSkCredentials,
-    CredentialsError,
-    TokenCredentials,
-)
 from cph.settings import CphSettings, load, option, pytest_values
+
+# The official SDK's variables (and cph's token variable), read as fallbacks so a machine set up for the SDK needs
+# nothing more.
+ENV_AK = "HUAWEICLOUD_SDK_AK"
+ENV_SK = "HUAWEICLOUD_SDK_SK"
+ENV_SECURITY_TOKEN = "HUAWEICLOUD_SDK_SECURITY_TOKEN"
+ENV_PROJECT_ID = "HUAWEICLOUD_SDK_PROJECT_ID"
+ENV_AUTH_TOKEN = "CPH_AUTH_TOKEN"
 
 AuthMode = Literal["aksk", "token"]
 Profile = Literal["provider", "strict"]
@@ -115,7 +114,7 @@ class SuiteOptions(CphSettings):
     rate_limit: str | None = option(
         None,
         help="client-side rate limit such as 5/s or 100/m; 'none' = unlimited",
-        shown_default="2/s on an endpoint (5/s with --deep), none on the mock",
+        shown_default="2/s on a real endpoint (5/s with --deep), none on a loopback URL and the mock",
     )
     max_examples: int | None = option(
         None, ge=1, help="generated examples per operation", shown_default="5 on an endpoint, 100 on the mock"

@@ -9,9 +9,11 @@ Imported by the tests as ``cph_faulty`` (``conftest.py`` puts this folder on ``s
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import secrets
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +44,7 @@ class Exchange:
     headers: list[tuple[bytes, bytes]]
     body: bytes
     status: int = 0
+    query: str = ""
     response_headers: list[tuple[bytes, bytes]] | None = None
     response_body: bytes = b""
 
@@ -86,6 +89,15 @@ class Faulty:
 
     name = "correct"
     expected_check = ""
+    """The check that catches the fault in the strict profile."""
+    provider_check: str | None = None
+    """The check that catches it in the provider profile; ``None``: the fault breaks only our decisions, so the
+    provider profile must pass (the variant is provider-legal). Defaults to ``expected_check``."""
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        if "provider_check" not in cls.__dict__:
+            cls.provider_check = cls.expected_check
 
     def __init__(self, inner: MockApp) -> None:
         self.inner = inner
@@ -119,7 +131,13 @@ class Faulty:
         async def capture(message: Message) -> None:
             captured.append(message)
 
-        await self.inner({**scope, "headers": exchange.headers}, replay, capture)
+        query = exchange.query.encode()
+        path = exchange.path.encode()
+        await self.inner(
+            {**scope, "headers": exchange.headers, "query_string": query, "path": exchange.path, "raw_path": path},
+            replay,
+            capture,
+        )
         start = next(m for m in captured if m["type"] == "http.response.start")
         exchange.status = start["status"]
         exchange.response_headers = list(start.get("headers", []))
@@ -140,7 +158,13 @@ class Faulty:
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break
-        exchange = Exchange(scope["method"], scope["path"], list(scope["headers"]), b"".join(chunks))
+        exchange = Exchange(
+            scope["method"],
+            scope["path"],
+            list(scope["headers"]),
+            b"".join(chunks),
+            query=scope.get("query_string", b"").decode("latin-1"),
+        )
         await self.handle(scope, exchange)
         assert exchange.response_headers is not None
         headers = [(k, v) for k, v in exchange.response_headers if k.lower() != b"content-length"]
@@ -168,6 +192,7 @@ class NoRequestId(Faulty):
 
     name = "no-request-id"
     expected_check = "cph_request_id"
+    provider_check = None  # X-Request-Id on every answer is our decision
 
     def response(self, exchange: Exchange) -> None:
         exchange.set_header(b"x-request-id", None)
@@ -178,6 +203,7 @@ class RequestIdMismatch(Faulty):
 
     name = "request-id-mismatch"
     expected_check = "cph_request_id"
+    provider_check = None
 
     def response(self, exchange: Exchange) -> None:
         exchange.set_header(b"x-request-id", secrets.token_hex(16).encode())
@@ -265,7 +291,8 @@ class UnknownErrorCode(Faulty):
     """Answers invalid server IDs with an error code the catalog does not define."""
 
     name = "unknown-error-code"
-    expected_check = "cph_error_catalog"
+    expected_check = "cph_error_catalog_strict"
+    provider_check = None  # the provider's code list is incomplete: an unknown code is not a contract breach
 
     def response(self, exchange: Exchange) -> None:
         body = exchange.json()
@@ -323,6 +350,7 @@ class ErrorFieldsOnAcceptedJob(Faulty):
 
     name = "error-fields-on-accepted-job"
     expected_check = "cph_job_entries"
+    provider_check = None
 
     def response(self, exchange: Exchange) -> None:
         body = exchange.json()
@@ -338,6 +366,7 @@ class MethodNotAllowed405(Faulty):
 
     name = "method-not-allowed-405"
     expected_check = "cph_unsupported_method"
+    provider_check = None
 
     def response(self, exchange: Exchange) -> None:
         body = exchange.json()
@@ -349,6 +378,335 @@ class MethodNotAllowed405(Faulty):
         ):
             exchange.status = 405
 
+
+# ------------------------------------------------------------------------- faults in the documented semantics
+LIST_JOBS = re.compile(r"^/v1/[^/]+/cloud-phone/jobs$")
+LIST_SERVERS = re.compile(r"^/v1/[^/]+/cloud-phone/servers$")
+
+
+def _query(exchange: Exchange) -> dict[str, str]:
+    return dict(urllib.parse.parse_qsl(exchange.query, keep_blank_values=True))
+
+
+def _set_query(exchange: Exchange, query: dict[str, str]) -> None:
+    exchange.query = urllib.parse.urlencode(query)
+
+
+class ListJobsIgnoresFilter(Faulty):
+    """ListJobs also lists the jobs of the latest other restart request (a filter that leaks)."""
+
+    name = "list-jobs-ignores-filter"
+    expected_check = "cph_list_filter"
+
+    def __init__(self, inner: MockApp) -> None:
+        super().__init__(inner)
+        self.restarts: list[tuple[str, list[dict[str, Any]]]] = []
+
+    def response(self, exchange: Exchange) -> None:
+        body = exchange.json()
+        if exchange.status != 200 or not isinstance(body, dict):
+            return
+        if RESTART.match(exchange.path):
+            self.restarts.append((body["request_id"], [job for job in body["jobs"] if "job_id" in job]))
+        elif LIST_JOBS.match(exchange.path) and body.get("jobs"):
+            asked = set(",".join(_query(exchange).values()).split(","))
+            other = next((jobs for rid, jobs in reversed(self.restarts) if rid not in asked and jobs), [])
+            template = body["jobs"][0]
+            body["jobs"] += [{**template, "job_id": j["job_id"], "server_id": j["server_id"]} for j in other[:1]]
+            exchange.set_json(body)
+
+
+class ListJobsIgnoresOffset(Faulty):
+    """ListJobs always answers the first page, whatever the offset."""
+
+    name = "list-jobs-ignores-offset"
+    expected_check = "cph_list_pagination"
+
+    def request(self, exchange: Exchange) -> bool:
+        if LIST_JOBS.match(exchange.path) and "offset=" in exchange.query:
+            query = _query(exchange)
+            query.pop("offset", None)
+            _set_query(exchange, query)
+            exchange.reauthenticate(self.inner.config.token)
+        return True
+
+
+class CountIsPageLength(Faulty):
+    """ListJobs ``count`` is the length of the page, not the total."""
+
+    name = "count-is-page-length"
+    expected_check = "cph_list_count"
+    provider_check = None  # count is our decision
+
+    def response(self, exchange: Exchange) -> None:
+        body = exchange.json()
+        if exchange.status == 200 and LIST_JOBS.match(exchange.path) and isinstance(body, dict):
+            body["count"] = len(body.get("jobs") or [])
+            exchange.set_json(body)
+
+
+class Accepts21RequestIds(Faulty):
+    """ListJobs takes more than 20 request IDs (it silently uses the first 20)."""
+
+    name = "accepts-21-request-ids"
+    expected_check = "cph_list_maximum"
+
+    def request(self, exchange: Exchange) -> bool:
+        query = _query(exchange)
+        ids = query.get("request_ids", "").split(",")
+        if LIST_JOBS.match(exchange.path) and len(ids) > 20:
+            query["request_ids"] = ",".join(ids[:20])
+            _set_query(exchange, query)
+            exchange.reauthenticate(self.inner.config.token)
+        return True
+
+
+def _rewrite_jobs(exchange: Exchange, change: Callable[[dict[str, Any]], None]) -> None:
+    """Apply ``change`` to every job of a 200 ShowJob or ListJobs answer."""
+    body = exchange.json()
+    if exchange.status != 200 or not isinstance(body, dict):
+        return
+    if SHOW_JOB.match(exchange.path):
+        change(body)
+    elif LIST_JOBS.match(exchange.path):
+        for job in body.get("jobs") or []:
+            change(job)
+    else:
+        return
+    exchange.set_json(body)
+
+
+class FailedJobWithoutError(Faulty):
+    """Jobs end failed (status -1) without saying why (no error_code / error_msg)."""
+
+    name = "failed-job-without-error"
+    expected_check = "cph_job_lifecycle"
+
+    def response(self, exchange: Exchange) -> None:
+        def fail(job: dict[str, Any]) -> None:
+            if job.get("status") == 2:
+                job.update(status=-1, error_code="", error_msg="")
+
+        _rewrite_jobs(exchange, fail)
+
+
+class EndedJobWithoutEndTime(Faulty):
+    """Ended jobs carry no end_time."""
+
+    name = "ended-job-without-end-time"
+    expected_check = "cph_job_times"
+    provider_check = None  # the provider does not say when end_time is set
+
+    def response(self, exchange: Exchange) -> None:
+        def forget(job: dict[str, Any]) -> None:
+            if job.get("status") in (2, -1):
+                job["end_time"] = "" if LIST_JOBS.match(exchange.path) else None
+
+        _rewrite_jobs(exchange, forget)
+
+
+class ShowJobOtherServer(Faulty):
+    """ShowJob names another server than the one the job restarts."""
+
+    name = "show-job-other-server"
+    expected_check = "cph_job_agreement"
+
+    def response(self, exchange: Exchange) -> None:
+        body = exchange.json()
+        if exchange.status == 200 and SHOW_JOB.match(exchange.path) and isinstance(body, dict):
+            body["server_id"] = "f" * 32
+            exchange.set_json(body)
+
+
+class RestartsBusyServer(Faulty):
+    """Accepts a restart of a server whose restart is still running (a second job instead of per-job CPS.9001)."""
+
+    name = "restarts-busy-server"
+    expected_check = "cph_busy_server"
+    provider_check = None  # the provider documents nothing for a busy server
+
+    def response(self, exchange: Exchange) -> None:
+        body = exchange.json()
+        if exchange.status == 200 and RESTART.match(exchange.path) and isinstance(body, dict):
+            for job in body["jobs"]:
+                if job.get("error_code") == "CPS.9001":
+                    job.pop("error_code")
+                    job.pop("error_msg", None)
+                    job["job_id"] = secrets.token_hex(16)
+            exchange.set_json(body)
+
+
+class ServesOtherProjects(Faulty):
+    """Answers a request for any project with the caller's own project's data."""
+
+    name = "serves-other-projects"
+    expected_check = "cph_other_project_refused"
+
+    def request(self, exchange: Exchange) -> bool:
+        project = self.inner.config.project_id
+        parts = exchange.path.split("/")
+        if len(parts) > 2 and parts[1] == "v1" and parts[2] != project:
+            exchange.path = "/".join([*parts[:2], project, *parts[3:]])
+            exchange.reauthenticate(self.inner.config.token)
+        return True
+
+
+class AcceptsUpperCaseIds(Faulty):
+    """Accepts upper-case server IDs (lower-cases them before restarting)."""
+
+    name = "accepts-upper-case-ids"
+    expected_check = "cph_server_id_format"
+    provider_check = None  # the provider documents no ID format
+
+    def request(self, exchange: Exchange) -> bool:
+        if exchange.method == "POST" and RESTART.match(exchange.path) and re.search(rb"[A-F]{2}", exchange.body):
+            try:
+                document = json.loads(exchange.body)
+            except ValueError:
+                return True
+            ids = document.get("server_ids") if isinstance(document, dict) else None
+            if isinstance(ids, list) and all(isinstance(i, str) for i in ids):
+                document["server_ids"] = [i.lower() for i in ids]
+                exchange.body = json.dumps(document).encode()
+                exchange.reauthenticate(self.inner.config.token)
+        return True
+
+
+class AcceptsStaleDate(Faulty):
+    """Accepts an AK/SK signature whose X-Sdk-Date is more than 15 minutes old."""
+
+    name = "accepts-stale-date"
+    expected_check = "cph_auth_date"
+
+    def request(self, exchange: Exchange) -> bool:
+        date = next((v for k, v in exchange.headers if k.lower() == b"x-sdk-date"), None)
+        if date is not None:
+            try:
+                signed = dt.datetime.strptime(date.decode(), "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+            except ValueError:
+                return True
+            if dt.datetime.now(dt.UTC) - signed > dt.timedelta(minutes=15):
+                exchange.reauthenticate(self.inner.config.token)
+        return True
+
+
+class HashesReserialisedJson(Faulty):
+    """Verifies the payload hash over the body re-serialised as JSON, not over the bytes received — so a body
+    whose bytes differ from the signed ones passes when it means the same."""
+
+    name = "hashes-reserialised-json"
+    expected_check = "cph_auth_payload"
+
+    def request(self, exchange: Exchange) -> bool:
+        if exchange.method == "POST" and exchange.body:
+            try:
+                exchange.body = json.dumps(json.loads(exchange.body)).encode()
+            except ValueError:
+                return True
+            exchange.headers = [(k, v) for k, v in exchange.headers if k.lower() != b"content-length"]
+            exchange.headers.append((b"content-length", str(len(exchange.body)).encode()))
+        return True
+
+
+class PersistentlyUnavailable(Faulty):
+    """ShowJob answers 503 APIGW.0613 every time (an outage that resends cannot ride out)."""
+
+    name = "persistently-unavailable"
+    expected_check = "cph_transient"
+
+    def request(self, exchange: Exchange) -> bool:
+        if exchange.method == "GET" and SHOW_JOB.match(exchange.path):
+            request_id = secrets.token_hex(16)
+            exchange.status = 503
+            exchange.response_headers = [
+                (b"content-type", b"application/json"),
+                (b"x-request-id", request_id.encode()),
+                (b"retry-after", b"0"),
+            ]
+            exchange.set_json(
+                {
+                    "request_id": request_id,
+                    "error_code": "APIGW.0613",
+                    "error_msg": "The IAM service is currently unavailable.",
+                }
+            )
+            return False
+        return True
+
+
+# ------------------------------------------------------------------- provider-legal variants (strict fails them)
+class OmitsOptionalFields(Faulty):
+    """Leaves out every response field the provider does not require: count, times, empty error fields, phone and
+    node IDs, execute_msg (both official SDKs treat every response field as optional)."""
+
+    name = "omits-optional-fields"
+    expected_check = "response_schema_conformance"
+    provider_check = None
+
+    OPTIONAL = ("count", "begin_time", "end_time", "phone_id", "node_id", "execute_msg")
+
+    def response(self, exchange: Exchange) -> None:
+        body = exchange.json()
+        if exchange.status != 200 or not isinstance(body, dict):
+            return
+
+        def strip(item: dict[str, Any]) -> None:
+            for key in self.OPTIONAL:
+                item.pop(key, None)
+            for key in ("error_code", "error_msg"):
+                if item.get(key) in ("", None):
+                    item.pop(key, None)
+
+        strip(body)
+        for key in ("jobs", "servers"):
+            for item in body.get(key) or []:
+                if isinstance(item, dict):
+                    strip(item)
+        exchange.set_json(body)
+
+
+def _hyphenate(value: str) -> str:
+    return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}" if len(value) == 32 else value
+
+
+class HyphenatedServerIds(Faulty):
+    """Writes server IDs in ShowJob, ListJobs and ListCloudPhoneServers answers as hyphenated UUIDs (as Huawei's
+    older ListJobs example does)."""
+
+    name = "hyphenated-server-ids"
+    expected_check = "response_schema_conformance"
+    provider_check = None
+
+    def response(self, exchange: Exchange) -> None:
+        def hyphenate(job: dict[str, Any]) -> None:
+            if isinstance(job.get("server_id"), str):
+                job["server_id"] = _hyphenate(job["server_id"])
+
+        body = exchange.json()
+        if exchange.status == 200 and LIST_SERVERS.match(exchange.path) and isinstance(body, dict):
+            for server in body.get("servers") or []:
+                hyphenate(server)
+            exchange.set_json(body)
+        _rewrite_jobs(exchange, hyphenate)
+
+
+class UndocumentedServerStatus(Faulty):
+    """Reports servers with status 6, a value the provider's status list does not name."""
+
+    name = "undocumented-server-status"
+    expected_check = "response_schema_conformance"
+    provider_check = None
+
+    def response(self, exchange: Exchange) -> None:
+        body = exchange.json()
+        if exchange.status == 200 and LIST_SERVERS.match(exchange.path) and isinstance(body, dict):
+            for server in body.get("servers") or []:
+                server["status"] = 6
+            exchange.set_json(body)
+
+
+ORIGINAL_VARIANTS = 13
+"""The first variants (schema and catalog faults): proven in both profiles where they break the contract."""
 
 VARIANTS: tuple[type[Faulty], ...] = (
     IgnoresAuth,
@@ -364,4 +722,20 @@ VARIANTS: tuple[type[Faulty], ...] = (
     ReusedJobId,
     ErrorFieldsOnAcceptedJob,
     MethodNotAllowed405,
+    ListJobsIgnoresFilter,
+    ListJobsIgnoresOffset,
+    CountIsPageLength,
+    Accepts21RequestIds,
+    FailedJobWithoutError,
+    EndedJobWithoutEndTime,
+    ShowJobOtherServer,
+    RestartsBusyServer,
+    ServesOtherProjects,
+    AcceptsUpperCaseIds,
+    AcceptsStaleDate,
+    HashesReserialisedJson,
+    PersistentlyUnavailable,
+    OmitsOptionalFields,
+    HyphenatedServerIds,
+    UndocumentedServerStatus,
 )

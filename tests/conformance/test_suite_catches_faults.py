@@ -14,17 +14,35 @@ from collections.abc import Callable
 import pytest
 from conformance_testkit import SuiteResult
 from cph_faulty import (
+    ORIGINAL_VARIANTS,
+    VARIANTS,
+    Accepts21RequestIds,
     Accepts101Ids,
+    AcceptsStaleDate,
+    AcceptsUpperCaseIds,
+    CountIsPageLength,
+    EndedJobWithoutEndTime,
     ErrorFieldsOnAcceptedJob,
     ExtraJob,
+    FailedJobWithoutError,
     Faulty,
+    HashesReserialisedJson,
+    HyphenatedServerIds,
     IgnoresAuth,
     JobNeverEnds,
+    ListJobsIgnoresFilter,
+    ListJobsIgnoresOffset,
     MalformedJson500,
     MethodNotAllowed405,
     NoRequestId,
+    OmitsOptionalFields,
+    PersistentlyUnavailable,
     RequestIdMismatch,
+    RestartsBusyServer,
     ReusedJobId,
+    ServesOtherProjects,
+    ShowJobOtherServer,
+    UndocumentedServerStatus,
     UndocumentedStatus,
     UnknownErrorCode,
     WrongStatusForCode,
@@ -38,6 +56,10 @@ Serve = Callable[[type[Faulty]], MockServer]
 Run = Callable[..., SuiteResult]
 
 RESTART_ONLY = ("--operations", "RestartCloudPhoneServer", "--stateful-examples", "0")
+# Semantic scenarios only (pytest's -k after --): no generated cases, the job poll when it judges the fault.
+LISTS = ("--phases", "examples", "--max-examples", "1", "--stateful-examples", "0", "--", "-k")
+POLL = "test_restart_jobs_reach_terminal_status"
+ALL_EXAMPLES = ("--phases", "examples", "--max-examples", "2", "--stateful-examples", "0", "--job-timeout", "10")
 
 # variant -> the options that focus the run on where the fault can show
 FOCUS: dict[type[Faulty], tuple[str, ...]] = {
@@ -53,8 +75,35 @@ FOCUS: dict[type[Faulty], tuple[str, ...]] = {
     UndocumentedStatus: (*RESTART_ONLY, "--phases", "examples"),
     ReusedJobId: (*RESTART_ONLY, "--phases", "examples,fuzzing", "--max-examples", "5"),
     ErrorFieldsOnAcceptedJob: (*RESTART_ONLY, "--phases", "examples"),
-    MethodNotAllowed405: ("--operations", "ShowJob", "--phases", "examples", "--stateful-examples", "0"),
+    MethodNotAllowed405: ("--operations", "ShowJob", "--phases", "coverage", "--stateful-examples", "0"),
+    ListJobsIgnoresFilter: (*LISTS, "test_list_jobs"),
+    ListJobsIgnoresOffset: (*LISTS, "test_list_jobs"),
+    CountIsPageLength: (*LISTS, "test_list_jobs"),
+    Accepts21RequestIds: (*LISTS, "test_request_ids_maximum"),
+    FailedJobWithoutError: (*LISTS, f"test_list_jobs or {POLL}"),
+    EndedJobWithoutEndTime: (*LISTS, f"test_list_jobs or {POLL}"),
+    ShowJobOtherServer: (*LISTS, "test_list_jobs"),
+    RestartsBusyServer: (*LISTS, "test_busy_server"),
+    ServesOtherProjects: (*LISTS, "test_other_project"),
+    AcceptsUpperCaseIds: (*LISTS, "test_server_id_spellings"),
+    AcceptsStaleDate: (*LISTS, "test_gateway_signature_rules"),
+    HashesReserialisedJson: (*LISTS, "test_gateway_signature_rules"),
+    PersistentlyUnavailable: ("--operations", "ShowJob", "--phases", "examples", "--stateful-examples", "0"),
+    OmitsOptionalFields: ALL_EXAMPLES,
+    HyphenatedServerIds: ALL_EXAMPLES,
+    UndocumentedServerStatus: ("--operations", "ListCloudPhoneServers", *ALL_EXAMPLES),
 }
+assert set(FOCUS) == set(VARIANTS), "every variant is proven"
+
+# (variant, profile) runs that must fail, naming the check: the strict profile catches every fault; the provider
+# profile every fault that breaks the provider's contract.
+# The first variants run in both profiles where they break the contract; a later variant runs once, in the profile
+# of the rule it breaks (a provider rule applies in the strict profile too).
+FAILING = [(v, "strict") for i, v in enumerate(VARIANTS) if i < ORIGINAL_VARIANTS or not v.provider_check] + [
+    (v, "provider") for v in VARIANTS if v.provider_check
+]
+# Provider-legal variants (they break only our decisions): the provider profile passes them.
+PROVIDER_LEGAL = [v for v in VARIANTS if v.provider_check is None]
 
 
 def _assert_no_secrets(result: SuiteResult, server: MockServer) -> None:
@@ -90,15 +139,35 @@ def test_correct_mock_passes_the_whole_suite(serve: Serve, suite: Run) -> None:
     _assert_no_secrets(result, server)
 
 
-@pytest.mark.parametrize("variant", list(FOCUS), ids=lambda variant: variant.name)
-def test_suite_fails_on_faulty_variant(variant: type[Faulty], serve: Serve, suite: Run) -> None:
+def _with_profile(options: tuple[str, ...], profile: str) -> tuple[str, ...]:
+    if "--" in options:
+        split = options.index("--")
+        return (*options[:split], "--profile", profile, *options[split:])
+    return (*options, "--profile", profile)
+
+
+@pytest.mark.parametrize(
+    ("variant", "profile"), FAILING, ids=[f"{variant.name}-{profile}" for variant, profile in FAILING]
+)
+def test_suite_fails_on_faulty_variant(variant: type[Faulty], profile: str, serve: Serve, suite: Run) -> None:
+    expected = variant.expected_check if profile == "strict" else variant.provider_check
     server = serve(variant)
-    result = suite(server, *FOCUS[variant])
+    result = suite(server, *_with_profile(FOCUS[variant], profile))
     assert result.returncode != 0, result.describe()
-    assert variant.expected_check in result.failed_checks(), result.describe()
-    failure = next(f for f in result.results["failures"] if f["check"] == variant.expected_check)
+    assert expected in result.failed_checks(), result.describe()
+    failure = next(f for f in result.results["failures"] if f["check"] == expected)
     assert failure["title"]
+    assert failure["rule"].startswith(f"profile {profile}: breaks "), failure["rule"]
+    assert "(source: " in failure["rule"]
     _assert_no_secrets(result, server)
+
+
+@pytest.mark.parametrize("variant", PROVIDER_LEGAL, ids=lambda variant: variant.name)
+def test_provider_profile_passes_provider_legal_variant(variant: type[Faulty], serve: Serve, suite: Run) -> None:
+    server = serve(variant)
+    result = suite(server, *_with_profile(FOCUS[variant], "provider"))
+    assert result.returncode == 0, result.describe()
+    assert result.results["profile"] == "provider"
 
 
 def test_only_allow_listed_servers_are_restarted(serve: Serve, suite: Run) -> None:
