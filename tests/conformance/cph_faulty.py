@@ -634,6 +634,24 @@ class PersistentlyUnavailable(Faulty):
         return True
 
 
+class NeverLocksOut(Faulty):
+    """Never locks an AK, however many signatures fail in a row (a lock-out answer is replaced by the real one)."""
+
+    name = "never-locks-out"
+    expected_check = "cph_auth_lockout"
+
+    async def handle(self, scope: Scope, exchange: Exchange) -> None:
+        original = Exchange(exchange.method, exchange.path, list(exchange.headers), exchange.body, query=exchange.query)
+        await self.forward(scope, exchange)
+        body = exchange.json()
+        if exchange.status == 401 and isinstance(body, dict) and "limit" in str(body.get("error_msg")):
+            original.reauthenticate(self.inner.config.token)
+            await self.forward(scope, original)
+            exchange.status = original.status
+            exchange.response_headers = original.response_headers
+            exchange.response_body = original.response_body
+
+
 # ------------------------------------------------------------------- provider-legal variants (strict fails them)
 class OmitsOptionalFields(Faulty):
     """Leaves out every response field the provider does not require: count, times, empty error fields, phone and
@@ -735,6 +753,7 @@ VARIANTS: tuple[type[Faulty], ...] = (
     AcceptsStaleDate,
     HashesReserialisedJson,
     PersistentlyUnavailable,
+    NeverLocksOut,
     OmitsOptionalFields,
     HyphenatedServerIds,
     UndocumentedServerStatus,

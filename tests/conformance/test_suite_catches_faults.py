@@ -34,6 +34,7 @@ from cph_faulty import (
     ListJobsIgnoresOffset,
     MalformedJson500,
     MethodNotAllowed405,
+    NeverLocksOut,
     NoRequestId,
     OmitsOptionalFields,
     PersistentlyUnavailable,
@@ -89,6 +90,7 @@ FOCUS: dict[type[Faulty], tuple[str, ...]] = {
     AcceptsStaleDate: (*LISTS, "test_gateway_signature_rules"),
     HashesReserialisedJson: (*LISTS, "test_gateway_signature_rules"),
     PersistentlyUnavailable: ("--operations", "ShowJob", "--phases", "examples", "--stateful-examples", "0"),
+    NeverLocksOut: ("--risky", *LISTS, "test_ak_lockout"),
     OmitsOptionalFields: ALL_EXAMPLES,
     HyphenatedServerIds: ALL_EXAMPLES,
     UndocumentedServerStatus: ("--operations", "ListCloudPhoneServers", *ALL_EXAMPLES),
@@ -168,6 +170,14 @@ def test_provider_profile_passes_provider_legal_variant(variant: type[Faulty], s
     result = suite(server, *_with_profile(FOCUS[variant], "provider"))
     assert result.returncode == 0, result.describe()
     assert result.results["profile"] == "provider"
+
+
+def test_risky_lockout_check_passes_the_correct_mock(serve: Serve, suite: Run) -> None:
+    """The lock-out check (``--risky``) on the correct mock: six wrong signatures lock the AK."""
+    server = serve(Faulty)
+    result = suite(server, *FOCUS[NeverLocksOut])
+    assert result.returncode == 0, result.describe()
+    assert result.results["checks"]["cph_auth_lockout"]["passed"] == 1
 
 
 def test_only_allow_listed_servers_are_restarted(serve: Serve, suite: Run) -> None:
