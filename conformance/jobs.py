@@ -29,6 +29,8 @@ from cph import JobInfo, JobStatus, JobTracker
 
 TERMINAL = frozenset({2, -1})
 PAGE = 100
+ABSENT_POLLS = 3
+"""Successful ListJobs answers of its request that leave a job out before it is reported as not listed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,14 +133,15 @@ class AcceptedJobs:
         listed: set[str] = set()
         ended: dict[str, int] = {}
         broken: set[str] = set()
+        absent: dict[str, int] = {}
         while not tracker.done and clock() < deadline:
             due = tracker.next_due()
             if due is not None and due > clock():
                 time.sleep(min(due, deadline) - clock())
             for group in tracker.queries():
                 found = self._list(client, jobs[0].project_id, group, throttle, result)
-                infos = []
-                for raw in found:
+                infos = self._absent(found, group, by_id, tracker, absent, broken, clock() - min(budget / 10, 30.0))
+                for raw in found or []:
                     match = by_id.get(str(raw.get("job_id")))
                     if match is None or match.job_id in broken:
                         continue
@@ -163,14 +166,57 @@ class AcceptedJobs:
         self._listed_check(jobs, listed, tracker.running, result)
         for job_id, status in ended.items():
             self._show(client, by_id[job_id], status, throttle, result, strict=strict)
+        for job_id in sorted(set(absent) & broken - listed):
+            self._show_unlisted(client, by_id[job_id], throttle, result)
         result.elapsed = clock() - started
         return result
 
     @staticmethod
+    def _absent(
+        found: list[dict[str, Any]] | None,
+        group: list[str],
+        by_id: dict[str, AcceptedJob],
+        tracker: JobTracker,
+        absent: dict[str, int],
+        broken: set[str],
+        accepted_before: float,
+    ) -> list[JobInfo]:
+        """Stop following a job that successful ListJobs answers of its request keep leaving out (and that was
+        accepted long enough ago for any lag to have passed): it is not listed (reported by ``cph_jobs_listed``;
+        ShowJob then says whether it exists at all), and not worth the whole budget."""
+        if found is None:
+            return []
+        present = {str(raw.get("job_id")) for raw in found}
+        asked = set(group)
+        stop = []
+        for job_id in tracker.running:
+            job = by_id.get(job_id)
+            if job is None or job.request_id not in asked or job_id in present:
+                continue
+            absent[job_id] = absent.get(job_id, 0) + 1
+            if absent[job_id] >= ABSENT_POLLS and job.seen_at <= accepted_before:
+                broken.add(job_id)
+                stop.append(JobInfo(job_id, JobStatus.FAILED))
+        return stop
+
+    @staticmethod
+    def _show_unlisted(
+        client: httpx.Client, job: AcceptedJob, throttle: Callable[[], None], result: PollResult
+    ) -> None:
+        """A job ListJobs never listed: does ShowJob know it? (If not, the restart's job ID leads nowhere.)"""
+        throttle()
+        path = f"/v1/{job.project_id}/cloud-phone/jobs/{job.job_id}"
+        status, detail, _ = _show_job(client, path)
+        if status == 0:
+            return
+        problem = None if status is not None else f"job {job.job_id} (server {job.server_id}): {detail}"
+        result.judge("cph_jobs_terminate", job, path, problem, "ShowJob does not know an accepted job")
+
+    @staticmethod
     def _list(
         client: httpx.Client, project_id: str, group: list[str], throttle: Callable[[], None], result: PollResult
-    ) -> list[dict[str, Any]]:
-        """Every job ListJobs lists for ``group`` (all pages); nothing when it fails (the job stays pending)."""
+    ) -> list[dict[str, Any]] | None:
+        """Every job ListJobs lists for ``group`` (all pages); ``None`` when it fails (the jobs stay pending)."""
         out: list[dict[str, Any]] = []
         offset = 0
         while True:
@@ -183,7 +229,7 @@ class AcceptedJobs:
                 page = None
             result.requests_listed += 1
             if not isinstance(page, list):
-                return out
+                return out or None
             out += [job for job in page if isinstance(job, dict)]
             if len(page) < PAGE:
                 return out

@@ -69,7 +69,7 @@ FOCUS: dict[type[Faulty], tuple[str, ...]] = {
     RequestIdMismatch: ("--operations", "ShowJob", "--phases", "examples", "--stateful-examples", "0"),
     Accepts101Ids: (*RESTART_ONLY, "--phases", "coverage"),
     MalformedJson500: (*RESTART_ONLY, "--phases", "examples"),
-    ExtraJob: (*RESTART_ONLY, "--phases", "examples"),
+    ExtraJob: (*RESTART_ONLY, "--phases", "examples", "--job-timeout", "10"),
     WrongStatusForCode: ("--operations", "ListJobs", "--phases", "coverage", "--stateful-examples", "0"),
     UnknownErrorCode: (*RESTART_ONLY, "--phases", "coverage"),
     JobNeverEnds: (*RESTART_ONLY, "--phases", "examples,fuzzing", "--max-examples", "3", "--job-timeout", "2"),
@@ -119,7 +119,9 @@ def _assert_no_secrets(result: SuiteResult, server: MockServer) -> None:
 
 def test_correct_mock_passes_the_whole_suite(serve: Serve, suite: Run) -> None:
     server = serve(Faulty)
-    result = suite(server, "--max-examples", "15", "--stateful-examples", "10", "--job-timeout", "10")
+    result = suite(
+        server, "--max-examples", "15", "--stateful-examples", "10", "--job-timeout", "10", "--profile", "strict"
+    )
     assert result.returncode == 0, result.describe()
     assert result.results["passed"] is True
     assert not result.results["failures"]
