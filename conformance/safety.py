@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from schemathesis import Case
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 
 from conformance.jobs import AcceptedJobs
@@ -80,6 +81,12 @@ def _is_positive(case: Case[Any]) -> bool:
     return case.meta is not None and case.meta.generation.mode.is_positive
 
 
+def _positive_path(case: Case[Any]) -> bool:
+    """Generated, with path parameters generated as valid (the rest of the case may be negative)."""
+    meta = case.meta
+    return meta is not None and not meta.is_negative_at(ParameterLocation.PATH)
+
+
 def shape(case: Case[Any], target: Target, jobs: AcceptedJobs) -> None:
     """Adjust ``case`` in place (see the module docstring)."""
     path_parameters = case.path_parameters
@@ -88,7 +95,7 @@ def shape(case: Case[Any], target: Target, jobs: AcceptedJobs) -> None:
         # A generated project is never the target's: a well-formed one, or any project of a positive case (the
         # provider document gives project_id no format), becomes the target's. Other projects are sent on purpose
         # by conformance.semantics.other_project.
-        if isinstance(project_id, str) and (_ID32.match(project_id) or _is_positive(case)):
+        if isinstance(project_id, str) and (_ID32.match(project_id) or _positive_path(case)):
             path_parameters["project_id"] = target.project_id
         job_id = path_parameters.get("job_id")
         known_jobs = jobs.job_ids
