@@ -33,7 +33,7 @@ def _free_port() -> int:
 @pytest.fixture
 def faulty_mock(request: pytest.FixtureRequest) -> Iterator[MockServer]:
     config = mock_config()
-    config = dataclasses.replace(config, faults=dataclasses.replace(config.faults, **request.param))
+    config = dataclasses.replace(config, faults=config.faults.model_copy(update=request.param))
     with MockServer(config) as server:
         yield server
 
