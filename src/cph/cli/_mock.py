@@ -10,14 +10,26 @@ from __future__ import annotations
 import contextlib
 import os
 import random
-import string
 from typing import Annotated, Any
 
 import typer
 from pydantic import SecretStr
 
 from cph.cli import app
-from cph.mock import FaultKind, MockConfig, MockSettings, bind_socket, create_app, is_loopback, serve, url_for
+from cph.mock import (
+    FaultKind,
+    MockConfig,
+    MockSettings,
+    bind_socket,
+    create_app,
+    is_loopback,
+    random_ak,
+    random_id32,
+    random_sk,
+    random_token,
+    serve,
+    url_for,
+)
 from cph.settings import SettingsError, load, options, typer_options
 
 
@@ -32,10 +44,10 @@ def seeded_identity(chosen: MockSettings) -> MockSettings:
     # mock-only credentials, reproducible on purpose; a str seed is hashed the same way on every run
     rng = random.Random(f"cph mock identity {chosen.seed}")  # noqa: S311
     drawn = {
-        "project_id": f"{rng.getrandbits(128):032x}",
-        "ak": "".join(rng.choices(string.ascii_uppercase + string.digits, k=20)),
-        "sk": SecretStr("".join(rng.choices(string.ascii_letters + string.digits, k=40))),
-        "token": SecretStr("MIImock" + "".join(rng.choices(string.ascii_letters + string.digits + "-_", k=128))),
+        "project_id": random_id32(rng),
+        "ak": random_ak(rng),
+        "sk": SecretStr(random_sk(rng)),
+        "token": SecretStr(random_token(rng)),
     }
     given = {
         "project_id": chosen.project_id or (chosen.projects and chosen.projects[0].project_id),

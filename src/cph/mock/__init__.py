@@ -28,6 +28,10 @@ from cph.mock._config import (
     ThrottleConfig,
     TokenCredential,
     load_config,
+    random_ak,
+    random_id32,
+    random_sk,
+    random_token,
 )
 from cph.mock._faults import Fault, FaultInjector, FaultKind
 from cph.mock._fleet import Job
@@ -74,6 +78,10 @@ __all__ = [
     "header_map",
     "is_loopback",
     "load_config",
+    "random_ak",
+    "random_id32",
+    "random_sk",
+    "random_token",
     "response_schema",
     "serve",
     "system_clock",

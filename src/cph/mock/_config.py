@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import random
 import re
 import secrets
 import string
@@ -502,26 +503,28 @@ def load_config(
 
 
 # -------------------------------------------------------------------------------------------------- helpers
-def random_id32() -> str:
-    """A random 32-hex-character ID (project IDs and the like)."""
-    return secrets.token_hex(16)
+_SYSTEM_RANDOM = secrets.SystemRandom()
+_TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
 
 
-def random_ak() -> str:
+def random_id32(rng: random.Random = _SYSTEM_RANDOM) -> str:
+    """A random 32-hex-character ID (project IDs and the like); ``rng`` seeded for a reproducible one."""
+    return f"{rng.getrandbits(128):032x}"
+
+
+def random_ak(rng: random.Random = _SYSTEM_RANDOM) -> str:
     """A random access key shaped like Huawei's: 20 upper-case letters and digits."""
-    alphabet = string.ascii_uppercase + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(20))
+    return "".join(rng.choices(string.ascii_uppercase + string.digits, k=20))
 
 
-def random_sk() -> str:
+def random_sk(rng: random.Random = _SYSTEM_RANDOM) -> str:
     """A random secret key shaped like Huawei's: 40 letters and digits."""
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(40))
+    return "".join(rng.choices(string.ascii_letters + string.digits, k=40))
 
 
-def random_token() -> str:
+def random_token(rng: random.Random = _SYSTEM_RANDOM) -> str:
     """A random opaque IAM-token-like string (real ones are long base64 blobs starting ``MII``)."""
-    return "MIImock" + secrets.token_urlsafe(96)
+    return "MIImock" + "".join(rng.choices(_TOKEN_ALPHABET, k=128))
 
 
 def _check(condition: bool, message: str) -> None:
