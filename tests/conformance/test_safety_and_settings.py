@@ -280,20 +280,24 @@ def test_secrets_have_no_command_line_option() -> None:
     assert flags["max_examples"] == "--max-examples"
 
 
-@pytest.mark.integration
-def test_a_bad_option_is_one_line_without_traceback(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CPH_", "HUAWEICLOUD_SDK_"))}
-    env["PYTHONPATH"] = os.pathsep.join(str(ROOT / part) for part in ("src", "generated", "."))
-    env["CPH_CONFORMANCE_SK"] = "secret-value-123"
-    result = subprocess.run(
-        [sys.executable, "-m", "conformance", "--max-examples", "abc"],
+def _suite(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m conformance ARGS`` in a clean environment (no credentials or suite variables of this shell)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CPH_", "HUAWEICLOUD_SDK_"))}
+    clean["PYTHONPATH"] = os.pathsep.join(str(ROOT / part) for part in ("src", "generated", "."))
+    return subprocess.run(
+        [sys.executable, "-m", "conformance", *args],
         capture_output=True,
         text=True,
-        env=env,
-        cwd=tmp_path,
+        env={**clean, **env},
+        cwd=cwd,
         timeout=120,
         check=False,
     )
+
+
+@pytest.mark.integration
+def test_a_bad_option_is_one_line_without_traceback(tmp_path: Path) -> None:
+    result = _suite(tmp_path, "--max-examples", "abc", CPH_CONFORMANCE_SK="secret-value-123")
     assert result.returncode == 2  # validated by the front-end before pytest starts
     output = (result.stdout + result.stderr).strip()
     assert output == (
@@ -302,17 +306,7 @@ def test_a_bad_option_is_one_line_without_traceback(tmp_path: Path) -> None:
 
 
 def test_help_lists_every_option_from_the_declaration(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(ROOT / part) for part in ("src", "generated", "."))}
-    env["COLUMNS"] = "400"
-    result = subprocess.run(
-        [sys.executable, "-m", "conformance", "--help"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-        check=False,
-    )
+    result = _suite(tmp_path, "--help", COLUMNS="400")
     assert result.returncode == 0, result.stderr
     text = " ".join(result.stdout.split())
     for item in options(SuiteOptions):
