@@ -185,3 +185,17 @@ def test_an_explicit_rate_caps_the_adaptive_one_and_retry_after_pauses_everythin
 )
 def test_the_gateway_message_names_this_callers_limit(message: str | None, limit: float | None) -> None:
     assert throttle_limit(message) == (None if limit is None else pytest.approx(limit))
+
+
+def test_slow_start_lets_one_more_request_in_flight_per_answer_until_the_first_429() -> None:
+    clock = Clock()
+    limiter = RateLimiter(adaptive=True, clock=clock)
+    assert limiter.admit() == 0.0
+    assert limiter.admit() > 0  # one in flight: the next waits
+    limiter.answered()
+    limiter.release()
+    assert [limiter.admit() for _ in range(3)] == [0.0, 0.0, RateLimiter.SLOW_START_POLL]  # window 2 now
+    limiter.throttled(sent_at=0.0)
+    assert limiter.admit() == 0.0  # after a 429 the pace, not the window, bounds sending
+    fixed = RateLimiter(5.0)
+    assert [fixed.admit() for _ in range(10)] == [0.0] * 10

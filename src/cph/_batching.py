@@ -142,6 +142,8 @@ class RateLimiter:
     """Never slower than this (requests/s) however often the gateway throttles."""
     WINDOW = 2.0
     """Seconds over which the rate the gateway let through is measured."""
+    SLOW_START_POLL = 0.005
+    """Seconds between looks at a full slow-start window."""
     MARGIN = 0.97
     """Fraction of a limit named by the gateway that is used: its clock and ours do not tick together."""
 
@@ -165,6 +167,8 @@ class RateLimiter:
         self._wmax: float | None = None  # the rate the gateway let through at the last cut
         self._cut_at = -1e18  # sends before this have been reacted to already
         self._ceiling: float | None = None  # a limit the gateway named
+        self._in_flight = 0  # admitted by admit(), not yet released
+        self._window = 1  # slow start: requests allowed in flight before the first 429
         self.throttles = 0
         """How many 429s were reported (each one, whether or not it cut the rate)."""
 
@@ -205,6 +209,21 @@ class RateLimiter:
         if delay > 0:
             time.sleep(delay)
 
+    def admit(self) -> float:
+        """Before the first 429 (adaptive only), TCP's slow start: one request in flight, one more per answer, so
+        that an unknown limit is met by a handful of 429s rather than a whole burst. Returns 0 when the caller may go
+        on (and counts it in flight until :meth:`release`), else the seconds to wait before asking again."""
+        with self._lock:
+            if self.adaptive and self._wmax is None and self._in_flight >= self._window:
+                return self.SLOW_START_POLL
+            self._in_flight += 1
+            return 0.0
+
+    def release(self) -> None:
+        """The request :meth:`admit` let through has its answer (or failed, or was not sent after all)."""
+        with self._lock:
+            self._in_flight = max(0, self._in_flight - 1)
+
     def slowed_since(self, moment: float) -> bool:
         """Whether a 429 lowered the rate after ``moment``: a slot booked before then was booked at the old pace."""
         with self._lock:
@@ -219,6 +238,7 @@ class RateLimiter:
             if self._first_answer is None:
                 self._first_answer = now
             self._answers.append(now)
+            self._window += 1
             while self._answers and self._answers[0] < now - self.WINDOW:
                 self._answers.popleft()
 

@@ -512,26 +512,34 @@ def _send(
 ) -> Flow[Answer | Exception | None]:
     """One attempt, at the shared limiter's pace: its answer (parsed or not), the transport error it ended in, or
     ``None`` if the run was stopped before it was sent (an interrupt wakes a flow waiting for its slot)."""
-    while True:
-        sent_at = time.monotonic()  # when its slot was booked: a 429 is judged against the pace it was booked at
-        delay = engine.limiter.reserve()
-        if delay > 0:
-            yield Sleep(delay, None if run is None else run.stop)
-        if run is not None and run.stop.is_set():
+    limiter, stop = engine.limiter, None if run is None else run.stop
+    while (pause := limiter.admit()) > 0:  # slow start, before the first 429
+        yield Sleep(pause, stop)
+        if stop is not None and stop.is_set():
             return None
-        if not engine.limiter.slowed_since(sent_at):
-            break  # else the gateway throttled while this waited: book again, at the new pace
     try:
-        response: httpx.Response = yield Send(api._get_kwargs(**kwargs))  # the generated request builder
-    except httpx.HTTPError as exc:
-        return exc
-    try:
-        parsed = api._parse_response(client=engine.api, response=response)  # the generated parser
-        answer = Answer(response.status_code, response.content, response.headers, parsed)
-    except _PARSE_ERRORS as exc:
-        answer = Answer(response.status_code, response.content, response.headers, None, type(exc).__name__)
-    engine.pace(answer, sent_at, name)
-    return answer
+        while True:
+            sent_at = time.monotonic()  # when its slot was booked: a 429 is judged against the pace it was booked at
+            delay = limiter.reserve()
+            if delay > 0:
+                yield Sleep(delay, stop)
+            if stop is not None and stop.is_set():
+                return None
+            if not limiter.slowed_since(sent_at):
+                break  # else the gateway throttled while this waited: book again, at the new pace
+        try:
+            response: httpx.Response = yield Send(api._get_kwargs(**kwargs))  # the generated request builder
+        except httpx.HTTPError as exc:
+            return exc
+        try:
+            parsed = api._parse_response(client=engine.api, response=response)  # the generated parser
+            answer = Answer(response.status_code, response.content, response.headers, parsed)
+        except _PARSE_ERRORS as exc:
+            answer = Answer(response.status_code, response.content, response.headers, None, type(exc).__name__)
+        engine.pace(answer, sent_at, name)
+        return answer
+    finally:
+        limiter.release()
 
 
 def _read(
