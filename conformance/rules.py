@@ -16,6 +16,9 @@ Profile = Literal["provider", "strict"]
 Kind = Literal["contract", "decision"]
 
 SPEC = "the OpenAPI document"
+PROVIDER_DOC = "openapi/cph.openapi.yaml"
+STRICT_DOC = "openapi/cph.strict.openapi.yaml"
+OVERLAY = "openapi/decisions.overlay.yaml"
 SIGNING = "Huawei API signing guide (support.huaweicloud.com devg-apisign): X-Sdk-Date within 15 min; body hashed"
 LIST_JOBS_DOC = "CPH API ListJobs (cph_api_0400 family): request_id / request_ids (at most 20), offset, limit"
 SERVERS_DOC = "CPH API ListCloudPhoneServers: offset, limit, count = total matching"
@@ -38,6 +41,13 @@ class Rule:
 
     def describe(self, profile: Profile) -> str:
         """One line for a failure: profile, contract or decision, the rule, its source."""
+        if self.source == SPEC:  # a built-in check judges against the profile's whole document
+            if profile == "provider":
+                return f"profile provider: breaks the provider's contract — {self.text} (source: {PROVIDER_DOC})"
+            return (
+                f"profile strict: breaks the strict document (the provider's contract plus our decisions) — "
+                f"{self.text} (source: {STRICT_DOC}; a rule marked Decision (ours) there comes from {OVERLAY})"
+            )
         what = "the provider's contract" if self.kind == "contract" else "our decision"
         return f"profile {profile}: breaks {what} — {self.text} (source: {self.source})"
 
