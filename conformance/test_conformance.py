@@ -139,6 +139,22 @@ def test_stateful(target: Target, session: requests.Session) -> None:
         try:
             CphStateMachine.run(settings=hypothesis.settings(settings, max_examples=budget - scenarios[0]))
             break
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            # As in test_api: a step without a complete answer is reported under cph_connection, not as a crash.
+            RUN.report.record(
+                CONNECTION_CHECK,
+                "stateful scenario",
+                FailureRecord(
+                    check=CONNECTION_CHECK,
+                    operation="stateful scenario",
+                    title="connection closed without a complete answer",
+                    message=RUN.redactor.text(f"{type(exc).__name__}: {exc}"),
+                    status=None,
+                    response="",
+                    curl="",
+                ),
+            )
+            break
         except hypothesis.errors.Flaky:
             # Hypothesis replays choice sequences and expects the same answers; a live endpoint's jobs and server
             # states move on, so replays can diverge. Every check failure is recorded when it happens, so a

@@ -435,6 +435,21 @@ class ListJobsIgnoresOffset(Faulty):
         return True
 
 
+class ServersIgnoreOffset(Faulty):
+    """ListCloudPhoneServers always answers the first page, whatever the offset."""
+
+    name = "servers-ignore-offset"
+    expected_check = "cph_list_pagination"
+
+    def request(self, exchange: Exchange) -> bool:
+        if LIST_SERVERS.match(exchange.path) and "offset=" in exchange.query:
+            query = _query(exchange)
+            query.pop("offset", None)
+            _set_query(exchange, query)
+            exchange.reauthenticate(self.inner.config.token)
+        return True
+
+
 class CountIsPageLength(Faulty):
     """ListJobs ``count`` is the length of the page, not the total."""
 
@@ -552,6 +567,25 @@ class ServesOtherProjects(Faulty):
         if len(parts) > 2 and parts[1] == "v1" and parts[2] != project:
             exchange.path = "/".join([*parts[:2], project, *parts[3:]])
             exchange.reauthenticate(self.inner.config.token)
+        return True
+
+
+class OtherProjectForbidden(Faulty):
+    """Refuses another project with 403 APIGW.0310 (a documented gateway answer) instead of 400 CPS.0001."""
+
+    name = "other-project-forbidden"
+    expected_check = "cph_other_project"
+    provider_check = None  # any 4xx refuses it; the code is our decision
+
+    def request(self, exchange: Exchange) -> bool:
+        parts = exchange.path.split("/")
+        if len(parts) > 2 and parts[1] == "v1" and parts[2] != self.inner.config.project_id:
+            request_id = secrets.token_hex(16)
+            exchange.status = 403
+            exchange.response_headers = [(b"content-type", b"application/json"), (b"x-request-id", request_id.encode())]
+            message = "The project is unavailable."
+            exchange.set_json({"request_id": request_id, "error_code": "APIGW.0310", "error_msg": message})
+            return False
         return True
 
 
@@ -746,6 +780,7 @@ VARIANTS: tuple[type[Faulty], ...] = (
     MethodNotAllowed405,
     ListJobsIgnoresFilter,
     ListJobsIgnoresOffset,
+    ServersIgnoreOffset,
     CountIsPageLength,
     Accepts21RequestIds,
     FailedJobWithoutError,
@@ -753,6 +788,7 @@ VARIANTS: tuple[type[Faulty], ...] = (
     ShowJobOtherServer,
     RestartsBusyServer,
     ServesOtherProjects,
+    OtherProjectForbidden,
     AcceptsUpperCaseIds,
     AcceptsStaleDate,
     HashesReserialisedJson,
