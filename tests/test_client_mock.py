@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import _thread
 import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -244,3 +249,53 @@ def test_a_gateway_limit_is_learnt_and_no_server_is_given_up() -> None:
         assert counts["succeeded"] == len(mock.state.restart_counts()) - counts["failed"]
         assert learnt is not None
         assert 3 < learnt <= 10 * 0.97 + 1e-9  # never above the limit the gateway's message named, minus a margin
+
+
+CHILD = """
+import asyncio, json, sys
+from cph import AkSkCredentials, AsyncCphClient, RestartInterrupted
+
+endpoint, ak, sk, project = sys.argv[1:5]
+ids = sys.stdin.read().split()
+
+async def main() -> None:
+    credentials = AkSkCredentials(ak, sk, project_id=project)
+    async with AsyncCphClient(endpoint=endpoint, credentials=credentials, rate_limit=10, concurrency=4) as client:
+        print("started", flush=True)
+        await client.restart(ids, wait=True)
+
+try:
+    asyncio.run(main())
+except RestartInterrupted as stopped:
+    print(json.dumps([entry.to_dict() for entry in stopped.result]), flush=True)
+    sys.exit(130)
+"""
+
+
+def test_ctrl_c_under_asyncio_run_raises_restart_interrupted_with_the_result() -> None:
+    config = MockConfig.generate(seed=17, fleet_size=3000, job_duration=30.0)
+    with MockServer(config) as mock:
+        ids = mock.state.server_ids()
+        with subprocess.Popen(
+            [sys.executable, "-c", CHILD, mock.url, mock.config.ak, mock.config.sk, mock.config.project_id],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        ) as child:
+            assert child.stdin is not None
+            assert child.stdout is not None
+            assert child.stderr is not None
+            child.stdin.write("\n".join(ids))
+            child.stdin.close()
+            assert child.stdout.readline().strip() == "started"
+            time.sleep(1.0)
+            child.send_signal(signal.SIGINT)
+            out = child.stdout.read()  # before waiting: the result is larger than a pipe's buffer
+            errors = child.stderr.read()
+            assert child.wait(timeout=30) == 130, errors
+        assert "Traceback" not in errors
+        result = RestartResult(tuple(ServerResult.from_dict(item) for item in json.loads(out)))
+        assert_nothing_lost(result, mock, ids)
+        assert 0 < result.counts()["accepted"] < 3000

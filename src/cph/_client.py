@@ -10,8 +10,10 @@ transport, sleep, run sub-flows side by side — and that, plus ``Ctrl-C`` and c
 Interrupts (the result is never lost): on ``KeyboardInterrupt`` (blocking client) the run stops sending, collects
 answers already in flight for up to ``INTERRUPT_GRACE`` seconds, and raises :class:`cph.RestartInterrupted` with
 the partial result. The asyncio client does the same when cancelled, then re-raises the ``CancelledError`` with the
-partial result as its ``result`` attribute (so ``asyncio.timeout`` and task groups keep working); a
-``KeyboardInterrupt`` raised inside its loop becomes :class:`cph.RestartInterrupted` as in the blocking client.
+partial result as its ``result`` attribute (so ``asyncio.timeout`` and task groups keep working) — unless the
+cancellation is ``asyncio.run``'s answer to Ctrl-C, which would surface as a bare ``KeyboardInterrupt``: then, as
+for a ``KeyboardInterrupt`` raised inside its loop, it raises :class:`cph.RestartInterrupted` as the blocking client
+does, out of ``asyncio.run``.
 ``on_result`` callbacks see every entry as it becomes known, whatever ends the call.
 """
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import signal
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -362,7 +365,10 @@ class AsyncCphClient(_Base):
             raise RestartInterrupted(run.result()) from None
         except asyncio.CancelledError as cancelled:
             run.stop.set()
-            cancelled.result = run.result()  # type: ignore[attr-defined]
+            result = run.result()
+            if _cancelled_by_ctrl_c():
+                raise RestartInterrupted(result) from None
+            cancelled.result = result  # type: ignore[attr-defined]
             raise
 
     # ------------------------------------------------------------------------------------------- operations
@@ -425,6 +431,15 @@ class AsyncCphClient(_Base):
         """See :meth:`CphClient.list_servers`."""
         flow = ops.list_servers(self._engine, status=status, server_id=server_id, server_name=server_name, limit=limit)
         return await self._drive(flow)
+
+
+def _cancelled_by_ctrl_c() -> bool:
+    """Whether ``asyncio.run``'s Ctrl-C handler cancelled the task (it would then raise a bare ``KeyboardInterrupt``
+    from ``asyncio.run``, and the partial result would be lost to the caller). Best effort: it reads the handler
+    ``asyncio.Runner`` installs (a partial of its ``_on_sigint``), and says no for anything else."""
+    handler = signal.getsignal(signal.SIGINT)
+    runner = getattr(getattr(handler, "func", None), "__self__", None)
+    return isinstance(runner, asyncio.Runner) and getattr(runner, "_interrupt_count", 0) > 0
 
 
 async def _sleep(seconds: float, interrupt: threading.Event | None) -> None:
