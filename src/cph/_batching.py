@@ -163,7 +163,6 @@ class RateLimiter:
         self._next = 0.0
         self._hold_until = 0.0
         self._answers: deque[float] = deque()
-        self._first_answer: float | None = None
         self._wmax: float | None = None  # the rate the gateway let through at the last cut
         self._cut_at = -1e18  # sends before this have been reacted to already
         self._ceiling: float | None = None  # a limit the gateway named
@@ -235,8 +234,6 @@ class RateLimiter:
             return
         with self._lock:
             now = self._clock()
-            if self._first_answer is None:
-                self._first_answer = now
             self._answers.append(now)
             self._window += 1
             while self._answers and self._answers[0] < now - self.WINDOW:
@@ -258,8 +255,9 @@ class RateLimiter:
             if self._ceiling is not None:
                 let_through = self._ceiling
             else:
-                elapsed = min(self.WINDOW, now - (self._first_answer if self._first_answer is not None else now))
-                measured = len(self._answers) / max(elapsed, 0.5)
+                # Over the whole window even at the start: an opening burst the gateway's bucket allowed is not a
+                # rate it allows (reading it as one cost a 429 every few seconds until the estimate came down).
+                measured = len(self._answers) / self.WINDOW
                 current = self._rate_at(now)
                 if current is not None:  # a burst the gateway's bucket allowed is not a rate it allows
                     measured = min(measured, current)
