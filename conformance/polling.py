@@ -35,11 +35,19 @@ def poll_jobs(run: Run) -> list[JobProblem]:
     """Poll the pending jobs of ``run`` (rate-limited, authenticated), record results, return the problems."""
     target = run.require_target()
     timeout = httpx.Timeout(run.settings.budget.request_timeout)
+    throttle = run.limiter
+    progress = run.progress
+    if progress is not None:
+
+        def throttle() -> None:  # every poll request also shows on the live display
+            run.limiter()
+            progress.case("job poll", "following")
+
     with httpx.Client(base_url=target.base_url, auth=target.auth, timeout=timeout) as client:
         result = run.jobs.poll(
             client,
             budget=run.settings.budget.job_timeout,
-            throttle=run.limiter,
+            throttle=throttle,
             strict=run.settings.profile == "strict",
         )
     for check, judged in result.judged.items():
