@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -311,3 +312,48 @@ def test_a_streamed_body_is_sent_with_chunk_framing() -> None:
     head, _, body = seen[0].partition(b"\r\n\r\n")
     assert b"transfer-encoding: chunked" in head.lower()
     assert body == b"5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n"
+
+
+INTERRUPTED_CHILD = """
+import json, sys
+from cph import AkSkCredentials, CphClient, RestartInterrupted
+
+endpoint, ak, sk, project, server_id = sys.argv[1:6]
+try:
+    with CphClient(endpoint=endpoint, credentials=AkSkCredentials(ak, sk, project_id=project), timeout=60) as client:
+        print("started", flush=True)
+        client.restart([server_id])
+except RestartInterrupted as stopped:
+    print(json.dumps(stopped.result.to_dict()), flush=True)
+    sys.exit(130)
+"""
+
+
+def test_ctrl_c_while_a_request_hangs_reports_it_and_exits_within_the_grace_period() -> None:
+    """The hanging request is reported unknown after the grace period, and it does not keep the process alive."""
+    def hanging(conn: socket.socket) -> None:
+        read_request(conn)
+        time.sleep(60)
+
+    with peer(hanging) as (endpoint, accepted):
+        started = time.monotonic()
+        with subprocess.Popen(
+            [sys.executable, "-c", INTERRUPTED_CHILD, endpoint, AK, SK, PROJECT, server_ids(1)[0]],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        ) as child:
+            assert child.stdout is not None
+            assert child.stderr is not None
+            assert child.stdout.readline().strip() == "started"
+            while not accepted[0]:
+                time.sleep(0.05)
+            time.sleep(0.3)
+            child.send_signal(signal.SIGINT)
+            out, errors = child.stdout.read(), child.stderr.read()
+            code = child.wait(timeout=30)
+        took = time.monotonic() - started
+    assert code == 130, errors
+    assert json.loads(out)["servers"][0]["outcome"] == "unknown"
+    assert took < 15  # grace (5 s) plus start-up, not the request's 60 s timeout

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import queue
 import signal
 import threading
 import time
@@ -173,12 +174,30 @@ class CphClient(_Base):
         return self._gather(effect)
 
     def _gather(self, gather: Gather) -> list[Any]:
-        """The flows on a thread pool, at most ``concurrency`` at once. This thread only waits, so that a
-        ``KeyboardInterrupt`` never lands in the middle of a request: it stops the run, and answers in flight are
-        collected for up to :data:`INTERRUPT_GRACE` seconds."""
-        flows = gather.flows
-        pool = concurrent.futures.ThreadPoolExecutor(min(self._engine.concurrency, len(flows)), "cph")
-        futures = [pool.submit(self._drive, flow) for flow in flows]
+        """The flows on ``concurrency`` worker threads. This thread only waits, so that a ``KeyboardInterrupt`` never
+        lands in the middle of a request: it stops the run, and answers in flight are collected for up to
+        :data:`INTERRUPT_GRACE` seconds. The workers are daemon threads (not a ``ThreadPoolExecutor``, whose threads
+        the interpreter joins at exit): a request still hanging after that bound must not keep the process alive."""
+        futures: list[concurrent.futures.Future[Any]] = [concurrent.futures.Future() for _ in gather.flows]
+        work: queue.SimpleQueue[tuple[Flow[Any], concurrent.futures.Future[Any]]] = queue.SimpleQueue()
+        for item in zip(gather.flows, futures, strict=True):
+            work.put(item)
+
+        def worker() -> None:
+            while True:
+                try:
+                    flow, future = work.get_nowait()
+                except queue.Empty:
+                    return
+                if not future.set_running_or_notify_cancel():
+                    continue  # cancelled before it started
+                try:
+                    future.set_result(self._drive(flow))
+                except BaseException as exc:  # handed to the waiting thread, which re-raises it
+                    future.set_exception(exc)
+
+        for _ in range(min(self._engine.concurrency, len(futures))):
+            threading.Thread(target=worker, name="cph", daemon=True).start()
         try:
             return [future.result() for future in futures]
         except BaseException:
@@ -188,8 +207,6 @@ class CphClient(_Base):
                 future.cancel()
             concurrent.futures.wait(futures, timeout=INTERRUPT_GRACE)
             raise
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
 
     def _run(self, run: Run, flow: Flow[RestartResult]) -> RestartResult:
         try:
