@@ -331,6 +331,7 @@ except RestartInterrupted as stopped:
 
 def test_ctrl_c_while_a_request_hangs_reports_it_and_exits_within_the_grace_period() -> None:
     """The hanging request is reported unknown after the grace period, and it does not keep the process alive."""
+
     def hanging(conn: socket.socket) -> None:
         read_request(conn)
         time.sleep(60)
