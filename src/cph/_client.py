@@ -126,12 +126,19 @@ class CphClient(_Base):
     ``concurrency`` bounds requests in flight. Every call shares one adaptive :class:`cph.RateLimiter`: unpaced
     until the gateway throttles, then at the rate it lets through; ``rate_limit`` (requests/s) caps it. ``retry``
     bounds resends of failures other than throttling (see :mod:`cph._retry` for what is resent). ``timeout`` is per
-    HTTP request. ``transport`` replaces httpx's network transport (tests).
+    HTTP request. ``transport`` replaces httpx's network transport (tests). ``event_hooks`` are httpx's (``cph -v``
+    logs through them, so the normal transport — proxies from the environment included — stays in place).
     """
 
-    def __init__(self, *, transport: httpx.BaseTransport | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        event_hooks: dict[str, list[Any]] | None = None,
+        **options: Any,
+    ) -> None:
         super().__init__(**options)
-        self._http = CphHttpClient(**self._http_options, transport=transport)
+        self._http = CphHttpClient(**self._http_options, transport=transport, event_hooks=event_hooks)
 
     def close(self) -> None:
         self._http.close()

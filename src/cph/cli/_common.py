@@ -1,46 +1,31 @@
-"""What every API command of ``cph`` shares: exit codes, the endpoint options, consoles and the client.
+"""What every API command of ``cph`` shares: exit codes, consoles, and the client made from its settings.
 
-Why the endpoint options are resolved here and not by typer alone: typer reads ``$CPH_REGION`` and ``$CPH_ENDPOINT``
-as if they were typed, so ``cph restart --region X`` with ``CPH_ENDPOINT`` exported would be "two endpoints". A flag
-on the command line must beat the environment; only two flags, or two variables, are a conflict.
+Why the endpoint is resolved here and not by the settings loader alone: the loader merges sources per option, so
+``cph restart --region X`` with ``CPH_ENDPOINT`` exported would be "two endpoints". A flag on the command line must
+beat the environment; only two flags, or two variables, are a conflict — and only here is it known which is which.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from typing import Annotated, Any, Final, NoReturn
+from collections.abc import Mapping
+from typing import Annotated, Any, Final, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from cph import CphClient, CphError, CredentialsError, is_fatal
+from cph import CphClient, CphError, CredentialsError, credentials_from_env, is_fatal
+from cph.cli._settings import ConnectionSettings
+from cph.settings import SettingsError, load
+
+S = TypeVar("S", bound=ConnectionSettings)
 
 EXIT_OK: Final = 0
 EXIT_NOT_ALL_OK: Final = 1
 EXIT_USAGE: Final = 2
 
-ENDPOINT_PANEL: Final = "Endpoint (one of --region / --endpoint; credentials come from the environment)"
-
-Region = Annotated[
-    str | None,
-    typer.Option("--region", envvar="CPH_REGION", help="Region, e.g. cn-east-3.", rich_help_panel=ENDPOINT_PANEL),
-]
-Endpoint = Annotated[
-    str | None,
-    typer.Option(
-        "--endpoint", envvar="CPH_ENDPOINT", help="Endpoint URL instead of a region.", rich_help_panel=ENDPOINT_PANEL
-    ),
-]
-ProjectId = Annotated[
-    str | None,
-    typer.Option(
-        "--project-id",
-        help="Project ID (default: $HUAWEICLOUD_SDK_PROJECT_ID).",
-        rich_help_panel=ENDPOINT_PANEL,
-    ),
-]
 JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 Verbose = Annotated[
     bool,
@@ -90,15 +75,11 @@ def api_failure(exc: CphError) -> NoReturn:
     fail(str(exc), EXIT_USAGE if is_fatal(exc) else EXIT_NOT_ALL_OK)
 
 
-def _from_command_line(ctx: typer.Context, name: str) -> bool:
-    source = ctx.get_parameter_source(name)
-    return source is not None and source.name == "COMMANDLINE"  # by name: typer may vendor its own click
-
-
-def resolve_endpoint(ctx: typer.Context, region: str | None, endpoint: str | None) -> tuple[str | None, str | None]:
+def endpoint_of(chosen: ConnectionSettings, given: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """``(region, endpoint)`` with exactly one set; a flag beats a variable (see the module docstring)."""
+    region, endpoint = chosen.region, chosen.endpoint
     if region is not None and endpoint is not None:
-        region_flag, endpoint_flag = _from_command_line(ctx, "region"), _from_command_line(ctx, "endpoint")
+        region_flag, endpoint_flag = "region" in given, "endpoint" in given
         if region_flag and not endpoint_flag:
             endpoint = None
         elif endpoint_flag and not region_flag:
@@ -112,22 +93,28 @@ def resolve_endpoint(ctx: typer.Context, region: str | None, endpoint: str | Non
     return region, endpoint
 
 
-def client(
-    ctx: typer.Context,
-    region: str | None,
-    endpoint: str | None,
-    project_id: str | None,
-    *,
-    verbose: bool = False,
-    **options: Any,
-) -> CphClient:
-    """The client for a command's endpoint options; with ``verbose``, every call is logged to stderr."""
+def settings_of(model: type[S], given: Mapping[str, Any]) -> S:
+    """``model`` from defaults < environment < the command line (``given``); a bad value exits 2 naming it."""
+    try:
+        return load(model, given=given, from_command_line=True)
+    except SettingsError as exc:
+        fail(str(exc))
+
+
+def client(chosen: ConnectionSettings, given: Mapping[str, Any], *, verbose: bool = False) -> CphClient:
+    """The client for a command's settings; with ``verbose``, every call is logged to stderr (httpx event hooks on
+    the normal transport, so proxy variables still apply)."""
     from cph.cli import _verbose  # noqa: PLC0415 - only loaded when asked for
 
-    region, endpoint = resolve_endpoint(ctx, region, endpoint)
-    if verbose:
-        options["transport"] = _verbose.enable()
+    region, endpoint = endpoint_of(chosen, given)
     try:
-        return CphClient(region=region, endpoint=endpoint, project_id=project_id, **options)
+        return CphClient(
+            region=region,
+            endpoint=endpoint,
+            project_id=chosen.project_id,
+            credentials=credentials_from_env(chosen.credential_environ()),
+            event_hooks=_verbose.enable() if verbose else None,
+            **chosen.client_options(),
+        )
     except (CredentialsError, ValueError) as exc:
         fail(in_flags(str(exc)))

@@ -9,22 +9,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from cph import CphError
 from cph.cli import app
-from cph.cli._common import Endpoint, JsonOutput, ProjectId, Region, Verbose, api_failure, client, fail, stderr, stdout
-from cph.cli._record import Recorder, open_output, read_results
+from cph.cli._common import JsonOutput, Verbose, api_failure, client, fail, settings_of, stderr, stdout
+from cph.cli._record import read_results
 from cph.cli._render import jobs_table
-from cph.cli._report import execute, parse_outcomes, progress_bar
-from cph.cli._restart import Output, Progress, Show, Timeout
+from cph.cli._report import parse_outcomes, run_recorded
+from cph.cli._restart import Output, Progress, Show
+from cph.cli._settings import ENDPOINT_PANEL, WaitSettings
+from cph.settings import typer_options
 
 
 @app.command("jobs")
+@typer_options(WaitSettings, panel=ENDPOINT_PANEL)
 def jobs_command(  # noqa: PLR0917 - typer maps each option to a parameter
-    ctx: typer.Context,
+    settings: dict[str, Any],
     request_ids: Annotated[
         list[str] | None, typer.Option("--request-id", "-r", help="Restart request ID (repeatable).")
     ] = None,
@@ -36,12 +39,8 @@ def jobs_command(  # noqa: PLR0917 - typer maps each option to a parameter
         Path | None,
         typer.Option("--from", dir_okay=False, help="The --output file (or --json output) of an earlier restart."),
     ] = None,
-    timeout: Timeout = None,
     output: Output = None,
     show: Show = None,
-    region: Region = None,
-    endpoint: Endpoint = None,
-    project_id: ProjectId = None,
     as_json: JsonOutput = False,
     progress: Progress = True,
     verbose: Verbose = False,
@@ -52,13 +51,14 @@ def jobs_command(  # noqa: PLR0917 - typer maps each option to a parameter
     jobs recorded by an earlier `cph restart --output FILE` until they end, and print every server's outcome
     (exit codes as for `cph restart --wait`; nothing is restarted).
     """
+    chosen = settings_of(WaitSettings, settings)
     if wait != (from_file is not None):
         fail("--wait and --from FILE go together (resume waiting for an earlier run's jobs)")
     if from_file is not None:
-        _resume(ctx, from_file, region, endpoint, project_id, timeout, output, show, as_json, progress, verbose)
+        _resume(chosen, settings, from_file, output, show, as_json, progress, verbose)
     if not request_ids and not job_ids:
         fail("pass --request-id and/or --job-id, or --wait --from FILE")
-    with client(ctx, region, endpoint, project_id, verbose=verbose) as api:
+    with client(chosen, settings, verbose=verbose) as api:
         try:
             jobs = api.list_jobs(request_ids) if request_ids else []
             jobs += [api.show_job(job_id) for job_id in job_ids or []]
@@ -71,12 +71,9 @@ def jobs_command(  # noqa: PLR0917 - typer maps each option to a parameter
 
 
 def _resume(  # noqa: PLR0917 - the command's options, passed on
-    ctx: typer.Context,
+    chosen: WaitSettings,
+    given: dict[str, Any],
     from_file: Path,
-    region: str | None,
-    endpoint: str | None,
-    project_id: str | None,
-    timeout: float | None,
     output: Path | None,
     show: str | None,
     as_json: bool,
@@ -86,22 +83,17 @@ def _resume(  # noqa: PLR0917 - the command's options, passed on
     shown = parse_outcomes(show, "--show") if show else None
     try:
         previous, unreadable = read_results(from_file)
-        out = open_output(output)
     except ValueError as exc:
         fail(str(exc))
     if unreadable:
         stderr().print(f"--from {from_file}: skipped {unreadable} unreadable line(s)", markup=False)
-    recorder = Recorder((entry.server_id for entry in previous), out)
-    try:
-        with client(ctx, region, endpoint, project_id, verbose=verbose) as api:
-            execute(
-                lambda: api.wait(previous, timeout=timeout, on_result=recorder),
-                recorder,
-                waited=True,
-                as_json=as_json,
-                show=shown,
-                around=progress_bar(recorder, len(recorder), wait=True, enabled=progress),
-            )
-    finally:
-        if out is not None:
-            out.close()
+    with client(chosen, given, verbose=verbose) as api:
+        run_recorded(
+            (entry.server_id for entry in previous),
+            output,
+            lambda recorder: api.wait(previous, timeout=chosen.timeout, on_result=recorder),
+            waited=True,
+            as_json=as_json,
+            show=shown,
+            progress=progress,
+        )

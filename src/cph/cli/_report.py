@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cph import CphError, Outcome, RestartResult, ServerResult
-from cph.cli._common import EXIT_NOT_ALL_OK, EXIT_OK, api_failure, stderr, stdout
-from cph.cli._record import Recorder
+from cph.cli._common import EXIT_NOT_ALL_OK, EXIT_OK, api_failure, fail, stderr, stdout
+from cph.cli._record import Recorder, open_output
 from cph.cli._render import restart_table, summary
 from cph.cli._signals import Interrupts
 
@@ -100,6 +101,37 @@ def execute(
     if error is not None:
         api_failure(error)
     raise typer.Exit(EXIT_OK if result.ok and not result.timed_out else EXIT_NOT_ALL_OK)
+
+
+def run_recorded(
+    server_ids: Iterable[str],
+    output: Path | None,
+    call: Callable[[Recorder], RestartResult],
+    *,
+    waited: bool,
+    as_json: bool,
+    show: Collection[Outcome] | None,
+    progress: bool,
+) -> NoReturn:
+    """What ``cph restart`` and ``cph jobs --wait --from`` share: record every server of ``call(recorder)`` (also in
+    ``--output``), with a progress bar, then print the result and exit (see :func:`execute`)."""
+    try:
+        out = open_output(output)
+    except ValueError as exc:
+        fail(str(exc))
+    recorder = Recorder(server_ids, out)
+    try:
+        execute(
+            lambda: call(recorder),
+            recorder,
+            waited=waited,
+            as_json=as_json,
+            show=show,
+            around=progress_bar(recorder, len(recorder), wait=waited, enabled=progress),
+        )
+    finally:
+        if out is not None:
+            out.close()
 
 
 def print_result(

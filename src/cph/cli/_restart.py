@@ -25,26 +25,18 @@ import re
 import sys
 from collections.abc import Collection, Iterable
 from pathlib import Path
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 import typer
 
 from cph import CphClient, CphError, Outcome
 from cph.cli import app
-from cph.cli._common import (
-    Endpoint,
-    JsonOutput,
-    ProjectId,
-    Region,
-    Verbose,
-    api_failure,
-    client,
-    fail,
-    stderr,
-)
-from cph.cli._record import Recorder, open_output, read_results
+from cph.cli._common import JsonOutput, Verbose, api_failure, client, fail, settings_of, stderr
+from cph.cli._record import read_results
 from cph.cli._render import status_text
-from cph.cli._report import execute, parse_outcomes, progress_bar
+from cph.cli._report import parse_outcomes, run_recorded
+from cph.cli._settings import ENDPOINT_PANEL, RestartSettings
+from cph.settings import typer_options
 
 RESTARTING: Final = frozenset({11, 13})  # shutting down, starting: a restart is under way
 _LOOK_UP_ONE_BY_ONE: Final = 20  # more unknown servers than this: one listing of the fleet is fewer calls
@@ -64,22 +56,6 @@ Output = Annotated[
         "-o",
         dir_okay=False,
         help="Append each server's result to this file as a JSON line as soon as it is known (survives kill -9).",
-    ),
-]
-Timeout = Annotated[
-    float | None,
-    typer.Option(
-        "--timeout",
-        min=0,
-        help="Overall deadline in seconds (default: none). Servers still pending then are reported with their IDs.",
-    ),
-]
-RateLimit = Annotated[
-    float | None,
-    typer.Option(
-        "--rate-limit",
-        min=0.001,
-        help="At most this many requests/s (default: adapt to the gateway's throttling).",
     ),
 ]
 Progress = Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on a terminal.")]
@@ -162,8 +138,9 @@ def rerun_ids(api: CphClient, path: Path, outcomes: Collection[Outcome]) -> list
 
 
 @app.command("restart")
+@typer_options(RestartSettings, panel=ENDPOINT_PANEL)
 def restart_command(  # noqa: PLR0917 - typer maps each option to a parameter
-    ctx: typer.Context,
+    settings: dict[str, Any],
     server_ids: Annotated[
         list[str] | None, typer.Argument(help="Server IDs to restart; '-' reads more from stdin.", show_default=False)
     ] = None,
@@ -187,13 +164,7 @@ def restart_command(  # noqa: PLR0917 - typer maps each option to a parameter
             "only if it is not restarting now).",
         ),
     ] = None,
-    region: Region = None,
-    endpoint: Endpoint = None,
-    project_id: ProjectId = None,
     wait: Annotated[bool, typer.Option("--wait", help="Wait until every restart job has ended.")] = False,
-    timeout: Timeout = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64, help="Requests in flight.")] = 8,
-    rate_limit: RateLimit = None,
     verify_unknown: Annotated[
         bool,
         typer.Option("--verify-unknown", help="Look up the current status of servers whose outcome is unknown."),
@@ -213,14 +184,13 @@ def restart_command(  # noqa: PLR0917 - typer maps each option to a parameter
     Exit codes: 0 every server accepted (with --wait: succeeded); 1 some rejected, failed, unknown or still
     running at --timeout; 2 usage, configuration or credential error; 130 SIGINT; 143 SIGTERM.
     """
+    chosen = settings_of(RestartSettings, settings)
     shown = parse_outcomes(show, "--show") if show else None
     if outcome is not None and from_file is None:
         fail("--outcome needs --from FILE")
     rerun = parse_outcomes(outcome or "failed,rejected,unknown", "--outcome")
     ids = read_ids(server_ids or [], file)
-    with client(
-        ctx, region, endpoint, project_id, verbose=verbose, concurrency=concurrency, rate_limit=rate_limit
-    ) as api:
+    with client(chosen, settings, verbose=verbose) as api:
         if from_file is not None:
             ids += rerun_ids(api, from_file, rerun)
             if not ids:
@@ -228,20 +198,14 @@ def restart_command(  # noqa: PLR0917 - typer maps each option to a parameter
                 raise typer.Exit(0)
         if not ids:
             fail("no server IDs: pass them as arguments, with --file, on stdin ('-'), or --from FILE")
-        try:
-            out = open_output(output)
-        except ValueError as exc:
-            fail(str(exc))
-        recorder = Recorder(ids, out)
-        try:
-            execute(
-                lambda: api.restart(ids, wait=wait, timeout=timeout, verify_unknown=verify_unknown, on_result=recorder),
-                recorder,
-                waited=wait,
-                as_json=as_json,
-                show=shown,
-                around=progress_bar(recorder, len(recorder), wait=wait, enabled=progress),
-            )
-        finally:
-            if out is not None:
-                out.close()
+        run_recorded(
+            ids,
+            output,
+            lambda recorder: api.restart(
+                ids, wait=wait, timeout=chosen.timeout, verify_unknown=verify_unknown, on_result=recorder
+            ),
+            waited=wait,
+            as_json=as_json,
+            show=shown,
+            progress=progress,
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich import box
@@ -12,28 +12,29 @@ from rich.text import Text
 
 from cph import CphError
 from cph.cli import app
-from cph.cli._common import Endpoint, JsonOutput, ProjectId, Region, Verbose, api_failure, client, fail, stdout
+from cph.cli._common import JsonOutput, Verbose, api_failure, client, fail, settings_of, stdout
 from cph.cli._render import status_names, status_text
+from cph.cli._settings import ENDPOINT_PANEL, ConnectionSettings
+from cph.settings import typer_options
 
 
 @app.command("servers")
+@typer_options(ConnectionSettings, panel=ENDPOINT_PANEL)
 def servers_command(  # noqa: PLR0917 - typer maps each option to a parameter
-    ctx: typer.Context,
+    settings: dict[str, Any],
     status: Annotated[int | None, typer.Option("--status", help="Only servers in this status (e.g. 5 normal).")] = None,
     name: Annotated[str | None, typer.Option("--name", help="Server name contains this.")] = None,
     server_id: Annotated[str | None, typer.Option("--server-id", help="Exactly this server.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many (default: all).")] = None,
     ids_only: Annotated[bool, typer.Option("--ids", help="Print only server IDs, one per line.")] = False,
-    region: Region = None,
-    endpoint: Endpoint = None,
-    project_id: ProjectId = None,
     as_json: JsonOutput = False,
     verbose: Verbose = False,
 ) -> None:
     """List the project's servers (ListCloudPhoneServers, newest first). `--ids` output feeds `cph restart -`."""
+    chosen = settings_of(ConnectionSettings, settings)
     if status is not None and status not in status_names():
         fail(f"--status must be one of {', '.join(str(s) for s in sorted(status_names()))}")
-    with client(ctx, region, endpoint, project_id, verbose=verbose) as api:
+    with client(chosen, settings, verbose=verbose) as api:
         try:
             servers = api.list_servers(status=status, server_name=name, server_id=server_id, limit=limit)
         except CphError as exc:
