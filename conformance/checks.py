@@ -30,10 +30,11 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import schemathesis
-from schemathesis import Case, CheckContext, Response
+from schemathesis import Case, CheckContext, CheckFunction, Response
 from schemathesis.core.failures import Failure
 from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 
@@ -257,13 +258,28 @@ def _requested_and_answered(response: Response, case: Case[Any]) -> tuple[list[s
     return requested, [job.get("server_id") if isinstance(job, dict) else None for job in jobs]
 
 
-@schemathesis.check
-def cph_server_jobs(_ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
+def _server_jobs_check(judge: Callable[[Case[Any], list[str], list[Any]], None]) -> CheckFunction:
+    """Register ``judge`` (raises on a broken rule) as a check of a 200 restart answer's ``jobs`` against the request.
+
+    Why a decorator: both rules about ``jobs`` look at the same pairing of requested and answered servers, and apply
+    to nothing else; ``judge`` sees only that pairing.
+    """
+
+    def check(_ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
+        found = _requested_and_answered(response, case)
+        if found is None:
+            return NOT_APPLICABLE
+        judge(case, *found)
+        return PASSED
+
+    check.__name__ = check.__qualname__ = judge.__name__  # the check's name in reports and rules
+    check.__doc__ = judge.__doc__
+    return schemathesis.check(check)
+
+
+@_server_jobs_check
+def cph_server_jobs(case: Case[Any], requested: list[str], answered: list[Any]) -> None:
     """An entry for every requested server, none for a server that was not requested."""
-    found = _requested_and_answered(response, case)
-    if found is None:
-        return NOT_APPLICABLE
-    requested, answered = found
     extra = [server for server in answered if server not in requested]
     if extra:
         raise _fail(case, "job for a server that was not requested", f"not requested: {extra}")
@@ -272,22 +288,16 @@ def cph_server_jobs(_ctx: CheckContext, response: Response, case: Case[Any]) -> 
         raise _fail(
             case, "requested server without an entry", f"{len(missing)} of {len(requested)} missing: {missing[:5]}"
         )
-    return PASSED
 
 
-@schemathesis.check
-def cph_server_jobs_order(_ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
+@_server_jobs_check
+def cph_server_jobs_order(case: Case[Any], requested: list[str], answered: list[Any]) -> None:
     """One entry per distinct server, in first-occurrence order (our decision for duplicates and order)."""
-    found = _requested_and_answered(response, case)
-    if found is None:
-        return NOT_APPLICABLE
-    requested, answered = found
     duplicated = sorted({s for s in answered if answered.count(s) > 1}, key=str)
     if duplicated:
         raise _fail(case, "several entries for one server", f"servers answered more than once: {duplicated}")
     if answered != requested and set(answered) == set(requested):
         raise _fail(case, "entries not in request order", f"requested {requested}, answered {answered}")
-    return PASSED
 
 
 @schemathesis.check

@@ -15,7 +15,6 @@ logs. :class:`Settings` is the run those options describe (budgets chosen for th
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import secrets
 from collections.abc import Callable, Mapping
@@ -27,17 +26,21 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from cph import AkSkCredentials, CredentialsError, TokenCredentials
+# ENV_*: the official SDK's variables (and cph's token variable), read as fallbacks so a machine set up for the SDK
+# needs nothing more; the names are cph's, so the suite and the client can never disagree on them.
+from cph import (
+    ENV_AK,
+    ENV_AUTH_TOKEN,
+    ENV_PROJECT_ID,
+    ENV_SECURITY_TOKEN,
+    ENV_SK,
+    AkSkCredentials,
+    CredentialsError,
+    TokenCredentials,
+)
 from cph import settings as cph_settings
+from cph.mock import is_loopback
 from cph.settings import CphSettings, load, option, pytest_values
-
-# The official SDK's variables (and cph's token variable), read as fallbacks so a machine set up for the SDK needs
-# nothing more.
-ENV_AK = "HUAWEICLOUD_SDK_AK"
-ENV_SK = "HUAWEICLOUD_SDK_SK"
-ENV_SECURITY_TOKEN = "HUAWEICLOUD_SDK_SECURITY_TOKEN"
-ENV_PROJECT_ID = "HUAWEICLOUD_SDK_PROJECT_ID"
-ENV_AUTH_TOKEN = "CPH_AUTH_TOKEN"
 
 AuthMode = Literal["aksk", "token"]
 Profile = Literal["provider", "strict"]
@@ -49,15 +52,6 @@ ENV_PREFIX = "CPH_CONFORMANCE_"
 
 _ID32 = re.compile(r"^[0-9a-f]{32}\Z")
 _RATE = re.compile(r"^[1-9][0-9]*/[smhd]\Z")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class SettingsError(ValueError):
@@ -349,7 +343,7 @@ def _resolve(options: SuiteOptions) -> Settings:
     rate_limit = defaults.rate_limit if options.rate_limit is None else options.rate_limit
     reason = "as asked (--rate-limit)" if options.rate_limit is not None else "the default for the embedded mock"
     if options.rate_limit is None and options.base_url is not None:
-        if _is_loopback(urlsplit(options.base_url).hostname or ""):
+        if is_loopback(urlsplit(options.base_url).hostname or ""):
             # A loopback endpoint is a mock or a test double on this machine: nothing to protect, minutes to save.
             rate_limit, reason = None, "loopback URL: no limit by default"
         else:

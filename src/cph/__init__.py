@@ -14,7 +14,17 @@ from cph._auth import AkSkAuth, TokenAuth
 from cph._batching import RateLimiter
 from cph._catalog import Catalog, CatalogEntry, load_catalog
 from cph._client import AsyncCphClient, CphClient
-from cph._credentials import AkSkCredentials, CredentialsError, TokenCredentials, mask_access_key
+from cph._credentials import (
+    ENV_AK,
+    ENV_AUTH_TOKEN,
+    ENV_PROJECT_ID,
+    ENV_SECURITY_TOKEN,
+    ENV_SK,
+    AkSkCredentials,
+    CredentialsError,
+    TokenCredentials,
+    mask_access_key,
+)
 from cph._endpoint import Credentials, credentials_from_env, endpoint_for_region, regions
 from cph._errors import (
     AccountError,
@@ -36,6 +46,11 @@ from cph._retry import RetryPolicy, is_fatal
 from cph._spec import load_spec
 
 __all__ = [
+    "ENV_AK",
+    "ENV_AUTH_TOKEN",
+    "ENV_PROJECT_ID",
+    "ENV_SECURITY_TOKEN",
+    "ENV_SK",
     "AccountError",
     "AkSkAuth",
     "AkSkCredentials",

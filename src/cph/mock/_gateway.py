@@ -61,6 +61,16 @@ class Principal:
     """Identifies the credential for throttling (``ak:<AK>`` or ``token:<index>``); never a secret."""
 
 
+def _principal(kind: Literal["aksk", "token"], credential: AkSkCredential | TokenCredential, key: str) -> Principal:
+    """The caller of an authenticated credential, or 403 when its user lacks the API's policy.
+
+    One place for both kinds of credential, because the gateway checks the policy the same way after either proof.
+    """
+    if not credential.authorized:
+        raise ErrorReply(NOT_AUTHORIZED, 403)
+    return Principal(kind, credential.project_id, key)
+
+
 @dataclass(slots=True)
 class _Failures:
     count: int = 0
@@ -107,9 +117,7 @@ class Gateway:
         index, credential = found
         if credential.expires_at is not None and self._clock() >= credential.expires_at:
             raise ErrorReply(TOKEN_EXPIRED, 401)
-        if not credential.authorized:
-            raise ErrorReply(NOT_AUTHORIZED, 403)
-        return Principal("token", credential.project_id, f"token:{index}")
+        return _principal("token", credential, f"token:{index}")
 
     # ------------------------------------------------------------------------------------------------ AK/SK
     def _aksk(
@@ -147,9 +155,7 @@ class Gateway:
             self._record_failure(ak, now)
             raise ErrorReply(UNAUTHENTICATED, 401, problem)
         self._record_success(ak)
-        if not credential.authorized:
-            raise ErrorReply(NOT_AUTHORIZED, 403)
-        return Principal("aksk", credential.project_id, f"ak:{ak}")
+        return _principal("aksk", credential, f"ak:{ak}")
 
     def _verify(
         self,
