@@ -14,6 +14,7 @@ from cph._batching import (
     RateLimiter,
     chunks,
     id_pattern,
+    id_problem,
     list_jobs_max_request_ids,
     max_batch_size,
     page_size,
@@ -42,23 +43,38 @@ def test_list_jobs_limit_matches_the_request_ids_pattern() -> None:
     assert not regex.match(",".join(["a" * 32] * (n + 1)))
 
 
-def test_plan_drops_duplicates_and_holds_back_malformed_ids() -> None:
+def test_plan_drops_duplicates_and_holds_back_only_provider_illegal_ids() -> None:
     a, b = "a" * 32, "b" * 32
-    plan = plan_ids([a, f" {b}\n", a, "A" * 32, "short", "", b])
+    plan = plan_ids([a, f" {b}\n", a, "A" * 32, "short", "", "  ", b])
     assert plan.unique == (a, b, "A" * 32, "short", "")
     assert plan.valid == (a, b)
-    assert plan.invalid == ("A" * 32, "short", "")
+    assert plan.unusual == ("A" * 32, "short")  # provider-legal, other shape: sent, on their own
+    assert plan.invalid == ("",)
+    assert id_problem("") == "empty"
+    assert id_problem("A" * 32) is None
+    assert id_problem("123e4567-e89b-12d3-a456-426614174000") is None
+
+
+def test_unusual_ids_get_batches_of_their_own() -> None:
+    good = [f"{i:032x}" for i in range(150)]
+    odd = "123e4567-e89b-12d3-a456-426614174000"
+    plan = plan_ids([*good[:70], odd, *good[70:]])
+    batches = plan.batches()
+    assert batches == [good[:100], good[100:], [odd]]
 
 
 @given(st.lists(HEX_IDS | st.text(max_size=40), max_size=400), st.integers(min_value=1, max_value=150))
-def test_batches_partition_the_valid_ids_in_order(ids: list[str], size: int) -> None:
+def test_batches_partition_the_sent_ids_in_order_never_mixing_shapes(ids: list[str], size: int) -> None:
     plan = plan_ids(ids)
     batches = plan.batches(size)
-    assert [i for batch in batches for i in batch] == list(plan.valid)
+    assert [i for batch in batches for i in batch] == [*plan.valid, *plan.unusual]
     assert all(1 <= len(batch) <= size for batch in batches)
+    conforming = set(plan.valid)
+    assert all(set(batch) <= conforming or not set(batch) & conforming for batch in batches)
     assert len(set(plan.unique)) == len(plan.unique)
-    assert set(plan.valid) | set(plan.invalid) == set(plan.unique)
-    assert not set(plan.valid) & set(plan.invalid)
+    assert set(plan.valid) | set(plan.unusual) | set(plan.invalid) == set(plan.unique)
+    assert len(plan.valid) + len(plan.unusual) + len(plan.invalid) == len(plan.unique)
+    assert all(i == "" for i in plan.invalid)
 
 
 def test_default_batch_size_is_the_spec_maximum() -> None:

@@ -4,6 +4,7 @@ errors, concurrency and rate limits, reconciliation, reads, the async twin, and 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import threading
 import time
@@ -23,12 +24,14 @@ from client_testkit import (
     FAST,
     PROJECT,
     REGION,
+    RESTART_PATH,
     SECRETS,
     SK,
     TOKEN,
     TOKEN_CREDS,
     FakeCph,
     error,
+    hex_id,
     server_ids,
 )
 
@@ -80,7 +83,7 @@ def test_regions_and_endpoint_come_from_the_spec() -> None:
         ({"endpoint": "http://cph.example.com"}, "only allowed on loopback"),
         ({"endpoint": "ftp://127.0.0.1"}, "http"),
         ({"endpoint": "https://h.example/?x=1"}, "query"),
-        ({"region": REGION, "project_id": "not-a-project"}, "32 lower-case"),
+        ({"region": REGION, "project_id": "not/a-project"}, "one URL path segment"),
         ({"region": REGION, "concurrency": 0}, "concurrency"),
     ],
 )
@@ -98,6 +101,25 @@ def test_project_id_defaults_to_the_credentials_and_is_required() -> None:
         assert client.project_id == other
     with pytest.raises(ValueError, match="project_id is required"):
         CphClient(region=REGION, credentials=AkSkCredentials(AK, SK))
+
+
+@pytest.mark.parametrize("project", ["0a1B2c3d-e89b-12d3-a456-426614174000", "MY_PROJECT"])
+def test_a_provider_legal_project_id_of_another_shape_is_used(fake: FakeCph, project: str) -> None:
+    server = server_ids(1)[0]
+    job = {"server_id": server, "job_id": hex_id("a")}
+    route = fake.router.post(f"/v1/{project}/cloud-phone/servers/batch-restart").mock(
+        return_value=httpx.Response(200, json={"request_id": hex_id("b"), "jobs": [job]})
+    )
+    with make_client(project_id=project) as client:
+        result = client.restart([server])
+    assert route.called
+    assert result[server].outcome is Outcome.ACCEPTED
+
+
+@pytest.mark.parametrize("project", ["a/b", "a b", "a?b", "..", "a%2Fb", "a#b"])
+def test_a_project_id_that_is_not_one_path_segment_is_refused(project: str) -> None:
+    with pytest.raises(ValueError, match="one URL path segment"):
+        make_client(project_id=project)
 
 
 def test_loopback_http_endpoint_is_allowed_and_normalised() -> None:
@@ -140,18 +162,46 @@ def test_any_number_of_ids_is_split_into_batches_of_the_spec_maximum(fake: FakeC
     assert len(result.request_ids) == 3
 
 
-def test_duplicates_and_malformed_ids_are_not_sent(fake: FakeCph) -> None:
+def test_duplicates_dropped_empty_ids_held_back_and_unusual_ids_sent_on_their_own(fake: FakeCph) -> None:
     good = server_ids(3)
+    uuid, upper = "123e4567-e89b-12d3-a456-426614174000", "ABC" * 11
     with make_client() as client:
-        result = client.restart([good[0], " " + good[1], good[0], "NOT-AN-ID", good[2], "NOT-AN-ID", "ABC" * 11])
-    assert fake.restart_calls == [good]
-    assert [e.server_id for e in result] == [good[0], good[1], "NOT-AN-ID", good[2], "ABC" * 11]
-    bad = result["NOT-AN-ID"]
-    assert bad.outcome is Outcome.REJECTED
-    assert bad.request_id is None
-    assert bad.error_code is None
-    assert "not sent" in (bad.error_msg or "")
+        result = client.restart([good[0], " " + good[1], good[0], uuid, good[2], "", uuid, "  ", upper])
+    # Provider-legal IDs of another shape are sent (CPH decides), but never in a batch with conforming ones.
+    assert fake.restart_calls == [good, [uuid, upper]]
+    assert [e.server_id for e in result] == [good[0], good[1], uuid, good[2], "", upper]
+    assert result[uuid].outcome is Outcome.ACCEPTED
+    assert result[upper].outcome is Outcome.ACCEPTED
+    empty = result[""]
+    assert empty.outcome is Outcome.REJECTED
+    assert empty.request_id is None
+    assert empty.error_code is None
+    assert empty.error_msg == "not sent: not a server ID (empty)"
     assert not result.ok
+
+
+def test_a_refused_batch_of_unusual_ids_takes_no_conforming_server_with_it(fake: FakeCph) -> None:
+    good = server_ids(150)
+    odd = "123e4567-e89b-12d3-a456-426614174000"
+
+    sent: list[list[str]] = []
+
+    def refuse_odd_batches(request: httpx.Request) -> httpx.Response:
+        ids = json.loads(request.content)["server_ids"]
+        sent.append(ids)
+        if odd in ids:
+            return error(400, "CPS.0016", "Invalid server ID.")
+        rid = hex_id("b")
+        jobs = fake.apply(ids, rid)
+        return httpx.Response(200, json={"request_id": rid, "jobs": jobs}, headers={"X-Request-Id": rid})
+
+    fake.router.post(RESTART_PATH).mock(side_effect=refuse_odd_batches)
+    with make_client() as client:
+        result = client.restart([*good[:75], odd, *good[75:]])
+    assert sorted(sent, key=len) == [[odd], good[100:], good[:100]]
+    assert result[odd].outcome is Outcome.REJECTED
+    assert result[odd].error_code == "CPS.0016"
+    assert all(result[i].outcome is Outcome.ACCEPTED for i in good)
 
 
 def test_empty_input_sends_nothing(fake: FakeCph) -> None:

@@ -299,3 +299,24 @@ def test_ctrl_c_under_asyncio_run_raises_restart_interrupted_with_the_result() -
         result = RestartResult(tuple(ServerResult.from_dict(item) for item in json.loads(out)))
         assert_nothing_lost(result, mock, ids)
         assert 0 < result.counts()["accepted"] < 3000
+
+
+def test_provider_legal_ids_of_another_shape_go_to_the_mock_in_their_own_batches() -> None:
+    """The strict mock refuses a whole batch with one non-32-hex ID (``CPS.0016``): the client still sends such IDs
+    (CPH decides, not the client), alone, so the 150 conforming servers restart; an empty ID is never sent."""
+    config = MockConfig.generate(seed=12, fleet_size=400, job_duration=0.2)
+    with MockServer(config) as mock:
+        good = mock.state.server_ids(status=5)[:150]
+        assert len(good) == 150
+        uuid, upper = "123e4567-e89b-12d3-a456-426614174000", good[0].upper()
+        with CphClient(endpoint=mock.url, credentials=credentials(mock), retry=FAST_RETRIES) as client:
+            result = client.restart([*good[:60], uuid, "", *good[60:], upper])
+        assert all(result[i].outcome is Outcome.ACCEPTED for i in good)
+        assert mock.state.restart_counts() == dict.fromkeys(good, 1)
+        for odd in (uuid, upper):
+            assert result[odd].outcome is Outcome.REJECTED
+            assert result[odd].error_code == "CPS.0016"  # the mock's answer: it was sent
+            assert result[odd].request_id
+        assert result[""].outcome is Outcome.REJECTED
+        assert result[""].error_code is None
+        assert result[""].request_id is None

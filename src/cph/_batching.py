@@ -8,8 +8,14 @@ Why IDs are cleaned before batching:
 
 * **Duplicates** are dropped (first occurrence kept). CPH restarts a duplicate *within* one request once, but two
   copies in *different* batches would be two restarts — or a spurious ``CPS.9001`` for the second.
-* **Malformed IDs** (not 32 lower-case hex characters) are held back: CPH refuses a whole batch with
-  ``CPS.0016`` for one bad entry, which would block up to 99 good servers.
+* **IDs the provider contract forbids** (an empty string, or one breaking a constraint the *provider* document
+  states for ``Id32``) are held back: they cannot name a server, and CPH refuses a whole batch with ``CPS.0016``
+  for one bad entry, which would block up to 99 good servers.
+* **Unusual IDs** — provider-legal, but not of the shape our decisions expect (the strict document's 32 lower-case
+  hex characters; Huawei documents no format and its older examples show hyphenated UUIDs) — *are sent*, in
+  batches of their own: CPH decides about them, and if it refuses such a batch no conforming server shares it.
+  The client never refuses what the provider may accept (the decision is written once, on ``Id32`` in
+  ``openapi/decisions.overlay.yaml``).
 
 Pacing: :class:`RateLimiter` spaces requests evenly across threads and tasks, at a fixed rate or at one learnt from
 the gateway's 429s. It only computes how long to wait; the clients do the sleeping.
@@ -34,6 +40,7 @@ __all__ = [
     "RateLimiter",
     "chunks",
     "id_pattern",
+    "id_problem",
     "list_jobs_max_request_ids",
     "max_batch_size",
     "page_size",
@@ -62,6 +69,33 @@ def id_pattern() -> re.Pattern[str]:
 
 
 @cache
+def _provider_id_schema() -> dict[str, object]:
+    spec = load_spec("provider")
+    body = deref(spec, spec["components"]["schemas"]["RestartCloudPhoneServerRequestBody"])
+    schema: dict[str, object] = deref(spec, body["properties"]["server_ids"]["items"])
+    return schema
+
+
+def id_problem(server_id: str) -> str | None:
+    """Why ``server_id`` cannot be a server ID under the *provider* contract, or ``None`` if it may be one.
+
+    Empty is always refused (it names nothing); otherwise only what the provider document states for ``Id32``
+    (``minLength``/``maxLength``/``pattern``; none today) is checked — never our stricter decision pattern.
+    """
+    if not server_id:
+        return "empty"
+    schema = _provider_id_schema()
+    min_length, max_length, pattern = schema.get("minLength"), schema.get("maxLength"), schema.get("pattern")
+    if isinstance(min_length, int) and len(server_id) < min_length:
+        return f"shorter than {min_length} characters"
+    if isinstance(max_length, int) and len(server_id) > max_length:
+        return f"longer than {max_length} characters"
+    if isinstance(pattern, str) and re.search(pattern, server_id) is None:
+        return f"does not match {pattern}"
+    return None
+
+
+@cache
 def _id_length() -> int:
     return int(load_spec()["components"]["schemas"]["Id32"]["maxLength"])
 
@@ -83,28 +117,40 @@ def page_size() -> int:
 
 @dataclass(frozen=True, slots=True)
 class IdPlan:
-    """The requested IDs, cleaned: ``unique`` in first-occurrence order, of which ``valid`` will be sent and
-    ``invalid`` (malformed) will not."""
+    """The requested IDs, cleaned: ``unique`` in first-occurrence order, of which ``valid`` (matching our decision
+    pattern) and ``unusual`` (provider-legal, another shape) will be sent, and ``invalid`` (forbidden by the
+    provider contract) will not."""
 
     unique: tuple[str, ...]
     valid: tuple[str, ...]
     invalid: tuple[str, ...]
+    unusual: tuple[str, ...] = ()
 
     def batches(self, size: int | None = None) -> list[list[str]]:
-        """``valid`` split into request-sized batches (default: the spec's maximum)."""
-        return [list(batch) for batch in chunks(self.valid, size or max_batch_size())]
+        """``valid`` split into request-sized batches (default: the spec's maximum), then ``unusual`` in batches of
+        their own, so that CPH refusing an unusual ID's batch never takes a conforming ID with it."""
+        size = size or max_batch_size()
+        return [list(batch) for group in (self.valid, self.unusual) for batch in chunks(group, size)]
 
 
 def plan_ids(server_ids: Iterable[str]) -> IdPlan:
-    """Deduplicate ``server_ids`` (surrounding whitespace ignored) and separate malformed ones."""
+    """Deduplicate ``server_ids`` (surrounding whitespace ignored) and sort them into conforming, unusual (sent on
+    their own) and provider-illegal (held back)."""
     match = id_pattern().match
     unique = tuple(dict.fromkeys([raw.strip() for raw in server_ids]))
     if all(map(match, unique)):  # the usual case, checked without a Python frame per ID
         return IdPlan(unique, unique, ())
-    well_formed = [match(i) is not None for i in unique]
-    valid = tuple(i for i, ok in zip(unique, well_formed, strict=True) if ok)
-    invalid = () if len(valid) == len(unique) else tuple(i for i, ok in zip(unique, well_formed, strict=True) if not ok)
-    return IdPlan(unique, valid, invalid)
+    valid: list[str] = []
+    unusual: list[str] = []
+    invalid: list[str] = []
+    for server_id in unique:
+        if match(server_id):
+            valid.append(server_id)
+        elif id_problem(server_id) is None:
+            unusual.append(server_id)
+        else:
+            invalid.append(server_id)
+    return IdPlan(unique, tuple(valid), tuple(invalid), tuple(unusual))
 
 
 def chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:

@@ -19,6 +19,7 @@ operation module's ``_get_kwargs`` and ``_parse_response``), so paths, parameter
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
@@ -30,7 +31,7 @@ import httpx
 
 import cph_api
 from cph import __version__
-from cph._batching import RateLimiter, id_pattern, page_size, plan_ids, throttle_limit
+from cph._batching import RateLimiter, id_problem, page_size, plan_ids, throttle_limit
 from cph._catalog import Catalog, load_catalog
 from cph._endpoint import Credentials, auth_for, check_endpoint, credentials_from_env, endpoint_for_region, secrets_of
 from cph._errors import CphError, ThrottledError, TransportError, UnexpectedResponseError, error_from_response, redact
@@ -93,6 +94,8 @@ _PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError)
 _VERIFY_ONE_BY_ONE = 10
 """Up to this many unknown servers are verified with one filtered ListCloudPhoneServers call each; more, by listing
 the fleet page by page."""
+_PATH_SEGMENT = re.compile(r"[^/?#%\s]+")
+"""What a project ID can be: one URL path segment (the provider documents no format; see :class:`Engine`)."""
 
 
 # ------------------------------------------------------------------------------------------------------ effects
@@ -220,10 +223,10 @@ def new_run(
     plan = plan_ids(server_ids)
     run = Run(Ledger(plan.unique, on_result), len(plan.unique), on_progress, _deadline(timeout))
     for server_id in plan.invalid:
-        # Refused here, not sent: CPH would refuse the whole batch. No error_code (no service said so), no request_id.
-        run.ledger.record(
-            server_id, Outcome.REJECTED, error_msg="not sent: not a server ID (32 lower-case hexadecimal characters)"
-        )
+        # Refused here, not sent: the provider contract forbids it and CPH would refuse its whole batch. No
+        # error_code (no service said so), no request_id.
+        reason = id_problem(server_id) or "not a server ID"
+        run.ledger.record(server_id, Outcome.REJECTED, error_msg=f"not sent: not a server ID ({reason})")
     batches = plan.batches()
     run.unsent = dict(enumerate(batches))
     return run, batches
@@ -284,8 +287,10 @@ class Engine:
         if not project:
             msg = "project_id is required: pass project_id= or set HUAWEICLOUD_SDK_PROJECT_ID"
             raise ValueError(msg)
-        if not id_pattern().match(project):
-            msg = "project_id must be 32 lower-case hexadecimal characters"
+        if not _PATH_SEGMENT.fullmatch(project) or project in {".", ".."}:
+            # Only what cannot be a project ID in the URL path: its *format* is not documented by the provider, so
+            # an ID of another shape than the strict document's 32-hex goes to CPH, which decides.
+            msg = "project_id must be one URL path segment: no '/', '?', '#', '%' or whitespace"
             raise ValueError(msg)
         self.project_id = project
         if concurrency < 1:
