@@ -1,6 +1,7 @@
 """Write the option tables of README.md and conformance/README.md from the settings declarations.
 
-Why a script: each option is declared once (``cph.mock.MockSettings``, ``conformance.settings.SuiteOptions``); the
+Why a script: each option is declared once (``cph.mock.MockSettings``, ``cph.cli._settings.RestartSettings``,
+``conformance.settings.SuiteOptions``); the
 tables between ``<!-- settings:NAME -->`` and ``<!-- /settings:NAME -->`` are rendered from those declarations, so
 the documentation cannot drift from the code (tests/test_settings_tables.py fails when it has).
 
@@ -25,11 +26,13 @@ for _path in (ROOT / "src", ROOT / "generated", ROOT):
         sys.path.insert(0, str(_path))
 
 from conformance.settings import SuiteOptions  # noqa: E402 (after the path set-up for a checkout)
+from cph.cli._settings import RestartSettings  # noqa: E402
 from cph.mock import MockSettings  # noqa: E402
 from cph.settings import markdown_table  # noqa: E402
 
 TABLES: dict[str, tuple[Path, type[BaseModel]]] = {
     "mock": (ROOT / "README.md", MockSettings),
+    "cli": (ROOT / "README.md", RestartSettings),
     "conformance": (ROOT / "conformance" / "README.md", SuiteOptions),
 }
 
