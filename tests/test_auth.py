@@ -23,10 +23,8 @@ from huaweicloudsdkcore.sdk_request import SdkRequest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cph import CphClient
-from cph._auth import UNSIGNED_HEADERS, AkSkAuth, TokenAuth
-from cph._credentials import AkSkCredentials, TokenCredentials
-from cph._errors import CphError
+from cph import AkSkAuth, AkSkCredentials, CphClient, CphError, TokenAuth, TokenCredentials
+from cph._auth import UNSIGNED_HEADERS
 from cph._signing import (
     MalformedSdkDateError,
     canonical_request,

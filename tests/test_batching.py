@@ -9,9 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cph import load_spec
+from cph import RateLimiter, load_spec
 from cph._batching import (
-    RateLimiter,
     chunks,
     id_pattern,
     id_problem,

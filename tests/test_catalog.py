@@ -6,8 +6,7 @@ import dataclasses
 
 import pytest
 
-from cph import load_catalog
-from cph._catalog import Catalog, CatalogEntry
+from cph import Catalog, CatalogEntry, load_catalog
 
 
 def make_entry(code: str = "APIGW.0301", status: int = 401, message: str = "Bad thing.") -> CatalogEntry:

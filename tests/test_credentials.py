@@ -8,7 +8,7 @@ import pickle
 import pytest
 from huaweicloudsdkcore.auth.provider import EnvCredentialProvider
 
-from cph._credentials import (
+from cph import (
     ENV_AK,
     ENV_AUTH_TOKEN,
     ENV_PROJECT_ID,

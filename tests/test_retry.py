@@ -19,9 +19,19 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from client_testkit import BASE, CREDS, FAST, REGION, FakeCph, error, hex_id, server_ids
 
-from cph import CatalogEntry, CphClient, CphError, GatewayError, Outcome, RetryPolicy, ThrottledError, load_catalog
+from cph import (
+    CatalogEntry,
+    CphClient,
+    CphError,
+    GatewayError,
+    Outcome,
+    RetryPolicy,
+    ThrottledError,
+    is_fatal,
+    load_catalog,
+)
 from cph._errors import error_from_response
-from cph._retry import Decision, decide_for_error, decide_for_exception, is_fatal, retry_after
+from cph._retry import Decision, decide_for_error, decide_for_exception, retry_after
 
 CATALOG = load_catalog()
 REQUEST_ENTRIES = [entry for entry in CATALOG if entry.scope == "request"]

@@ -13,8 +13,7 @@ import jsonschema_rs
 import pytest
 from openapi_spec_validator import validate
 
-from cph import load_catalog, load_spec
-from cph._catalog import CatalogEntry
+from cph import CatalogEntry, load_catalog, load_spec
 from cph._spec import Profile, deref
 
 CATALOG = load_catalog()

@@ -14,9 +14,7 @@ from typing import Any
 
 import httpx
 
-from cph._auth import AkSkAuth
-from cph._credentials import AkSkCredentials
-from cph._spec import load_spec
+from cph import AkSkAuth, AkSkCredentials, load_spec
 from cph.mock import (
     AkSkCredential,
     MockApp,

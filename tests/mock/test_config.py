@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cph._spec import load_spec
+from cph import load_spec
 from cph.mock import ENV_VARS, ConfigError, FaultConfig, MockConfig, MockSettings, load_config
 from cph.mock._config import DEFAULT_MAX_JOBS
 from cph.settings import options

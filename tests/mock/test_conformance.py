@@ -22,7 +22,7 @@ from cph_mock_testkit import (
     make_config,
 )
 
-from cph._spec import load_spec
+from cph import load_spec
 from cph.mock import FakeClock, MockApp, create_app
 from cph.mock._routes import Router
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from cph._spec import load_spec
+from cph import load_spec
 from cph.mock import compile_schema
 from cph.mock._fleet import GUARANTEED_STATUSES, STATUS_MIX, generate_fleet
 from cph.mock._state import utc_time

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from cph._catalog import load_catalog
+from cph import load_catalog
 from cph.mock import ErrorReply
 from cph.mock._responses import ErrorRenderer, json_bytes, new_request_id, request_entry
 

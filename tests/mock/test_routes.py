@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cph._spec import load_spec
+from cph import load_spec
 from cph.mock import ErrorReply
 from cph.mock._routes import Router
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from cph._spec import load_spec
+from cph import load_spec
 from cph.mock import bundle_schema, compile_response_validators, compile_schema, response_schema
 from cph.mock._schemas import iter_operations
 

@@ -10,7 +10,7 @@ import pytest
 from cph_mock_testkit import PRIMARY, TOKEN, assert_conforms, make_config
 from hypothesis import HealthCheck, Phase, settings
 
-from cph._spec import load_spec
+from cph import load_spec
 from cph.mock import create_app
 
 schemathesis = pytest.importorskip("schemathesis")

@@ -8,7 +8,7 @@ import threading
 import pytest
 from cph_mock_testkit import PRIMARY, SECOND, START, make_config
 
-from cph._catalog import load_catalog
+from cph import load_catalog
 from cph.mock import RESTARTABLE, FakeClock, MockState
 
 REQ = "a" * 32
