@@ -26,18 +26,7 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-# ENV_*: the official SDK's variables (and cph's token variable), read as fallbacks so a machine set up for the SDK
-# needs nothing more; the names are cph's, so the suite and the client can never disagree on them.
-from cph import (
-    ENV_AK,
-    ENV_AUTH_TOKEN,
-    ENV_PROJECT_ID,
-    ENV_SECURITY_TOKEN,
-    ENV_SK,
-    AkSkCredentials,
-    CredentialsError,
-    TokenCredentials,
-)
+from cph import CREDENTIAL_ENV_VARS, AkSkCredentials, CredentialsError, TokenCredentials
 from cph import settings as cph_settings
 from cph.mock import is_loopback
 from cph.settings import CphSettings, load, option, pytest_values
@@ -49,6 +38,9 @@ PHASES = ("examples", "coverage", "fuzzing", "stateful")
 OPERATIONS = ("RestartCloudPhoneServer", "ShowJob", "ListJobs", "ListCloudPhoneServers")
 DEFAULT_REPORTS_DIR = Path("reports") / "conformance"
 ENV_PREFIX = "CPH_CONFORMANCE_"
+SDK_ENV = CREDENTIAL_ENV_VARS
+"""The official SDK's variables (and cph's token variable), read as fallbacks so a machine set up for the SDK needs
+nothing more; cph's names, so the suite and the client never disagree on them."""
 
 _ID32 = re.compile(r"^[0-9a-f]{32}\Z")
 _RATE = re.compile(r"^[1-9][0-9]*/[smhd]\Z")
@@ -83,21 +75,21 @@ class SuiteOptions(CphSettings):
 
     base_url: str | None = option(None, help="endpoint to test", shown_default="the embedded mock on 127.0.0.1")
     project_id: str | None = option(
-        None, env=(ENV_PREFIX + "PROJECT_ID", ENV_PROJECT_ID), help="project ID of --base-url (32 hex characters)"
+        None, env=(ENV_PREFIX + "PROJECT_ID", SDK_ENV.project_id), help="project ID of --base-url (32 hex characters)"
     )
     auth: Literal["auto", "aksk", "token"] = option(
         "auto", help="auth mode: aksk, token, or auto (AK/SK when an AK is set, else token)"
     )
-    ak: str | None = option(None, env=(ENV_PREFIX + "AK", ENV_AK), cli=False, help="access key")
-    sk: SecretStr | None = option(None, env=(ENV_PREFIX + "SK", ENV_SK), cli=False, help="secret key")
+    ak: str | None = option(None, env=(ENV_PREFIX + "AK", SDK_ENV.ak), cli=False, help="access key")
+    sk: SecretStr | None = option(None, env=(ENV_PREFIX + "SK", SDK_ENV.sk), cli=False, help="secret key")
     security_token: SecretStr | None = option(
         None,
-        env=(ENV_PREFIX + "SECURITY_TOKEN", ENV_SECURITY_TOKEN),
+        env=(ENV_PREFIX + "SECURITY_TOKEN", SDK_ENV.security_token),
         cli=False,
         help="security token of a temporary AK/SK",
     )
     token: SecretStr | None = option(
-        None, env=(ENV_PREFIX + "TOKEN", ENV_AUTH_TOKEN), cli=False, help="IAM token for token auth"
+        None, env=(ENV_PREFIX + "TOKEN", SDK_ENV.auth_token), cli=False, help="IAM token for token auth"
     )
     server_ids: Annotated[tuple[str, ...], NoDecode] = option(
         (),
@@ -328,10 +320,11 @@ def _credentials(
     if mode == "auto":
         mode = "aksk" if aksk is not None else "token"
     if mode == "aksk" and aksk is None:
-        raise SettingsError(f"AK/SK auth needs {ENV_PREFIX}AK and {ENV_PREFIX}SK (or {ENV_AK} and {ENV_SK})")
+        raise SettingsError(f"AK/SK auth needs {ENV_PREFIX}AK and {ENV_PREFIX}SK (or {SDK_ENV.ak} and {SDK_ENV.sk})")
     if mode == "token" and token_credentials is None:
         raise SettingsError(
-            f"token auth needs {ENV_PREFIX}TOKEN or {ENV_AUTH_TOKEN} (or set an AK/SK: {ENV_PREFIX}AK, {ENV_PREFIX}SK)"
+            f"token auth needs {ENV_PREFIX}TOKEN or {SDK_ENV.auth_token} "
+            f"(or set an AK/SK: {ENV_PREFIX}AK, {ENV_PREFIX}SK)"
         )
     return ("aksk" if mode == "aksk" else "token"), aksk, token_credentials
 
@@ -386,7 +379,7 @@ def _resolve(options: SuiteOptions) -> Settings:
             **common,
         )
     if options.project_id is None:
-        raise SettingsError(f"--base-url needs --project-id (or {ENV_PREFIX}PROJECT_ID / {ENV_PROJECT_ID})")
+        raise SettingsError(f"--base-url needs --project-id (or {ENV_PREFIX}PROJECT_ID / {SDK_ENV.project_id})")
     mode, aksk, token = _credentials(options, options.project_id)
     return Settings(
         base_url=options.base_url,

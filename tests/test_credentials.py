@@ -8,18 +8,9 @@ import pickle
 import pytest
 from huaweicloudsdkcore.auth.provider import EnvCredentialProvider
 
-from cph import (
-    ENV_AK,
-    ENV_AUTH_TOKEN,
-    ENV_PROJECT_ID,
-    ENV_SECURITY_TOKEN,
-    ENV_SK,
-    AkSkCredentials,
-    CredentialsError,
-    TokenCredentials,
-    mask_access_key,
-)
+from cph import CREDENTIAL_ENV_VARS, AkSkCredentials, CredentialsError, TokenCredentials, mask_access_key
 
+ENV_AK, ENV_SK, ENV_SECURITY_TOKEN, ENV_PROJECT_ID, ENV_AUTH_TOKEN = CREDENTIAL_ENV_VARS
 AK = "AKEXAMPLEAKEXAMPLE"
 SK = "SK-very-secret-value"
 SECURITY_TOKEN = "STS-very-secret-token"

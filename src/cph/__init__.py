@@ -15,12 +15,9 @@ from cph._batching import RateLimiter
 from cph._catalog import Catalog, CatalogEntry, load_catalog
 from cph._client import AsyncCphClient, CphClient
 from cph._credentials import (
-    ENV_AK,
-    ENV_AUTH_TOKEN,
-    ENV_PROJECT_ID,
-    ENV_SECURITY_TOKEN,
-    ENV_SK,
+    CREDENTIAL_ENV_VARS,
     AkSkCredentials,
+    CredentialEnvVars,
     CredentialsError,
     TokenCredentials,
     mask_access_key,
@@ -46,11 +43,7 @@ from cph._retry import RetryPolicy, is_fatal
 from cph._spec import load_spec
 
 __all__ = [
-    "ENV_AK",
-    "ENV_AUTH_TOKEN",
-    "ENV_PROJECT_ID",
-    "ENV_SECURITY_TOKEN",
-    "ENV_SK",
+    "CREDENTIAL_ENV_VARS",
     "AccountError",
     "AkSkAuth",
     "AkSkCredentials",
@@ -60,6 +53,7 @@ __all__ = [
     "CatalogEntry",
     "CphClient",
     "CphError",
+    "CredentialEnvVars",
     "Credentials",
     "CredentialsError",
     "GatewayError",

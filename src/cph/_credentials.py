@@ -14,14 +14,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
+    "CREDENTIAL_ENV_VARS",
     "ENV_AK",
     "ENV_AUTH_TOKEN",
     "ENV_PROJECT_ID",
     "ENV_SECURITY_TOKEN",
     "ENV_SK",
     "AkSkCredentials",
+    "CredentialEnvVars",
     "CredentialsError",
     "TokenCredentials",
     "mask_access_key",
@@ -33,6 +36,19 @@ ENV_SECURITY_TOKEN = "HUAWEICLOUD_SDK_SECURITY_TOKEN"  # noqa: S105 (a variable 
 ENV_PROJECT_ID = "HUAWEICLOUD_SDK_PROJECT_ID"
 ENV_AUTH_TOKEN = "CPH_AUTH_TOKEN"  # noqa: S105 (a variable name, not a secret)
 """Ours, not the SDK's: the SDK has no IAM-token authentication, so it defines no variable for one."""
+
+
+class CredentialEnvVars(NamedTuple):
+    """The names of the variables ``from_env()`` reads, public so other tools (the suite) read the same ones."""
+
+    ak: str
+    sk: str
+    security_token: str
+    project_id: str
+    auth_token: str
+
+
+CREDENTIAL_ENV_VARS = CredentialEnvVars(ENV_AK, ENV_SK, ENV_SECURITY_TOKEN, ENV_PROJECT_ID, ENV_AUTH_TOKEN)
 
 _HIDDEN = "<hidden>"
 
