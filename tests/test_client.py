@@ -8,7 +8,7 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -46,7 +46,9 @@ from cph import (
     Outcome,
     PermissionDeniedError,
     Progress,
+    RestartResult,
     RetryPolicy,
+    ServerResult,
     credentials_from_env,
     endpoint_for_region,
     load_spec,
@@ -486,3 +488,49 @@ def test_async_failing_poll_raises_with_the_result_and_stops_the_other_polls(fak
     assert info.value.result is not None
     assert info.value.result.counts()["accepted"] == 2500
     assert len(fake.list_jobs_calls) < 25  # the other group's pages were cancelled, not polled to the end
+
+
+# ------------------------------------------------------------------------------------- a failing on_result callback
+class RecorderBroke(Exception):
+    pass
+
+
+def broken_recorder(seen: list[str]) -> Callable[[ServerResult], None]:
+    def on_result(entry: ServerResult) -> None:
+        seen.append(entry.server_id)
+        raise RecorderBroke(entry.server_id)
+
+    return on_result
+
+
+def assert_nothing_lost(result: RestartResult, ids: list[str], fake: FakeCph) -> None:
+    sent = {s for call in fake.restart_calls for s in call}
+    assert [entry.server_id for entry in result] == ids
+    assert all(result[s].outcome is Outcome.ACCEPTED and result[s].job_id for s in sent)
+    assert all(
+        result[s].outcome is Outcome.REJECTED and "not sent" in (result[s].error_msg or "") for s in set(ids) - sent
+    )
+
+
+def test_a_raising_on_result_ends_the_run_with_its_exception_and_the_partial_result(fake: FakeCph) -> None:
+    ids, seen = server_ids(250), []
+    with make_client(concurrency=1) as client, pytest.raises(RecorderBroke) as raised:
+        client.restart(ids, wait=True, on_result=broken_recorder(seen))
+    assert len(seen) == 1  # never called again after it raised
+    result = raised.value.result  # type: ignore[attr-defined]
+    assert isinstance(result, RestartResult)
+    assert_nothing_lost(result, ids, fake)
+    assert not fake.list_jobs_calls  # the run ended: no waiting on the jobs after the failure
+
+
+def test_a_raising_on_result_in_the_async_client_keeps_the_partial_result(fake: FakeCph) -> None:
+    ids, seen = server_ids(250), []
+
+    async def scenario() -> None:
+        async with make_async_client(concurrency=1) as client:
+            await client.restart(ids, on_result=broken_recorder(seen))
+
+    with pytest.raises(RecorderBroke) as raised:
+        asyncio.run(scenario())
+    assert len(seen) == 1
+    assert_nothing_lost(raised.value.result, ids, fake)  # type: ignore[attr-defined]

@@ -14,13 +14,16 @@ partial result as its ``result`` attribute (so ``asyncio.timeout`` and task grou
 cancellation is ``asyncio.run``'s answer to Ctrl-C, which would surface as a bare ``KeyboardInterrupt``: then, as
 for a ``KeyboardInterrupt`` raised inside its loop, it raises :class:`cph.RestartInterrupted` as the blocking client
 does, out of ``asyncio.run``.
-``on_result`` callbacks see every entry as it becomes known, whatever ends the call.
+``on_result`` callbacks see every entry as it becomes known, whatever ends the call — unless the callback itself
+raises: then it is not called again, the run stops as on an interrupt (no new batches, answers in flight collected)
+and the callback's exception is raised with the partial result as its ``result`` attribute, every server in it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import queue
 import signal
 import threading
@@ -105,6 +108,21 @@ class _Base:
 
     def __repr__(self) -> str:
         return self._engine.describe(type(self).__name__)
+
+
+def _interrupted(run: Run) -> RestartInterrupted:
+    """Stop ``run``; the :class:`RestartInterrupted` carrying its partial result."""
+    run.stop.set()
+    return RestartInterrupted(run.result())
+
+
+def _give_result(run: Run, exc: BaseException) -> None:
+    """Stop ``run`` and attach its partial result to ``exc`` (an ``on_result`` callback's exception, say) unless the
+    flow did already (a :class:`CphError`): whatever ends a run, the caller keeps what is known."""
+    run.stop.set()
+    if getattr(exc, "result", None) is None:
+        with contextlib.suppress(AttributeError):  # a type without a __dict__ is raised as it is
+            exc.result = run.result()  # type: ignore[attr-defined]
 
 
 def _timeout(timeout: float | None, wait_timeout: float | None) -> float | None:
@@ -219,8 +237,10 @@ class CphClient(_Base):
         try:
             return self._drive(flow)
         except KeyboardInterrupt:
-            run.stop.set()
-            raise RestartInterrupted(run.result()) from None
+            raise _interrupted(run) from None
+        except Exception as exc:
+            _give_result(run, exc)
+            raise
 
     # ------------------------------------------------------------------------------------------- operations
     def restart(
@@ -385,14 +405,14 @@ class AsyncCphClient(_Base):
         try:
             return await self._drive(flow)
         except KeyboardInterrupt:
-            run.stop.set()
-            raise RestartInterrupted(run.result()) from None
+            raise _interrupted(run) from None
         except asyncio.CancelledError as cancelled:
-            run.stop.set()
-            result = run.result()
             if _cancelled_by_ctrl_c():
-                raise RestartInterrupted(result) from None
-            cancelled.result = result  # type: ignore[attr-defined]
+                raise _interrupted(run) from None
+            _give_result(run, cancelled)
+            raise
+        except Exception as exc:
+            _give_result(run, exc)
             raise
 
     # ------------------------------------------------------------------------------------------- operations

@@ -311,13 +311,22 @@ class Ledger:
         self._on_change = on_change
 
     def _notify(self, entries: Iterable[ServerResult | None]) -> None:
-        """Tell ``on_change`` about changed entries — outside the ledger's lock, one caller at a time."""
-        if self._on_change is None:
-            return
+        """Tell ``on_change`` about changed entries — outside the ledger's lock, one caller at a time.
+
+        A callback that raises is not called again (the entries are recorded already; the run ends with its
+        exception, which the client gives the partial result): a broken recorder must not fail every later answer.
+        """
         with self._notify_lock:
-            for entry in entries:
-                if entry is not None:
-                    self._on_change(entry)
+            on_change = self._on_change
+            if on_change is None:
+                return
+            try:
+                for entry in entries:
+                    if entry is not None:
+                        on_change(entry)
+            except BaseException:
+                self._on_change = None
+                raise
 
     def record(self, server_id: str, outcome: Outcome, **fields: Any) -> None:
         """Set ``server_id``'s outcome (and fields such as ``job_id``), marking it settled for progress."""
