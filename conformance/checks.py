@@ -244,18 +244,24 @@ def _check_job_failure(
     return None
 
 
-def _requested_and_answered(response: Response, case: Case[Any]) -> tuple[list[str], list[Any]] | None:
+def _restart_jobs(response: Response, case: Case[Any]) -> tuple[dict[str, Any], list[Any]] | None:
+    """The body of a 200 restart answer and its ``jobs`` list; ``None`` when there is none to judge."""
     if response.status_code != 200 or operation_id(case) != RESTART:
         return None
-    sent = _sent_json(response)
     body = _json(response)
-    if not isinstance(sent, dict) or not isinstance(sent.get("server_ids"), list) or not isinstance(body, dict):
-        return None
-    jobs = body.get("jobs")
+    jobs = body.get("jobs") if isinstance(body, dict) else None
     if not isinstance(jobs, list):
         return None
+    return body, jobs
+
+
+def _requested_and_answered(response: Response, case: Case[Any]) -> tuple[list[str], list[Any]] | None:
+    found = _restart_jobs(response, case)
+    sent = _sent_json(response)
+    if found is None or not isinstance(sent, dict) or not isinstance(sent.get("server_ids"), list):
+        return None
     requested = list(dict.fromkeys(str(item) for item in sent["server_ids"]))
-    return requested, [job.get("server_id") if isinstance(job, dict) else None for job in jobs]
+    return requested, [job.get("server_id") if isinstance(job, dict) else None for job in found[1]]
 
 
 def _server_jobs_check(judge: Callable[[Case[Any], list[str], list[Any]], None]) -> CheckFunction:
@@ -303,13 +309,10 @@ def cph_server_jobs_order(case: Case[Any], requested: list[str], answered: list[
 @schemathesis.check
 def cph_job_entries(_ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """Accepted: job_id and no error fields. Rejected: error_code and error_msg and no job_id."""
-    if response.status_code != 200 or operation_id(case) != RESTART:
+    found = _restart_jobs(response, case)
+    if found is None:
         return NOT_APPLICABLE
-    body = _json(response)
-    jobs = body.get("jobs") if isinstance(body, dict) else None
-    if not isinstance(jobs, list):
-        return NOT_APPLICABLE
-    for index, job in enumerate(jobs):
+    for index, job in enumerate(found[1]):
         if not isinstance(job, dict):
             raise _fail(case, "job entry is not an object", f"jobs[{index}] = {job!r}")
         has_job, has_code, has_msg = "job_id" in job, "error_code" in job, "error_msg" in job
@@ -333,12 +336,10 @@ class cph_job_ids_unique:
         self._owners: dict[str, tuple[str, str]] = {}
 
     def after_response(self, _ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
-        if response.status_code != 200 or operation_id(case) != RESTART:
+        found = _restart_jobs(response, case)
+        if found is None:
             return NOT_APPLICABLE
-        body = _json(response)
-        jobs = body.get("jobs") if isinstance(body, dict) else None
-        if not isinstance(jobs, list):
-            return NOT_APPLICABLE
+        body, jobs = found
         request_id = str(body.get("request_id"))
         seen: set[str] = set()
         for job in jobs:
@@ -394,14 +395,13 @@ class cph_jobs_terminate:
     """Records every accepted restart job for the terminal-status poll (see :mod:`conformance.jobs`)."""
 
     def after_response(self, _ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
-        if response.status_code != 200 or operation_id(case) != RESTART:
-            return NOT_APPLICABLE
-        body = _json(response)
+        found = _restart_jobs(response, case)
         run = run_state.active()
-        if run is None or not isinstance(body, dict) or not isinstance(body.get("jobs"), list):
+        if run is None or found is None:
             return NOT_APPLICABLE
+        body, jobs = found
         project_id = (case.path_parameters or {}).get("project_id")
-        for job in body["jobs"]:
+        for job in jobs:
             if isinstance(job, dict) and isinstance(job.get("job_id"), str) and _ID32.match(job["job_id"]):
                 run.jobs.record(
                     AcceptedJob(
