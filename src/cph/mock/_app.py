@@ -25,6 +25,7 @@ import json
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -84,6 +85,18 @@ class ConnectionDroppedError(httpx.RemoteProtocolError):
 
 class _ClientGone(Exception):
     """The client disconnected while its body was being read; nothing to answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One authenticated, validated request as an operation handler sees it (each handler reads what it needs)."""
+
+    project_id: str
+    path: dict[str, str]
+    query: dict[str, Any]
+    headers: dict[str, str]
+    body: bytes
+    request_id: str
 
 
 class _Drop(Exception):
@@ -250,7 +263,9 @@ class MockApp:
             rules = self.rules[operation_id]
             rules.check_path(path_values, skip=_CHECKED_BY_GATEWAY)
             query = rules.parse_query(parse_query_string(query_string)) if rules.query_params else {}
-            payload = self._handlers[operation_id](principal.project_id, path_values, query, headers, body, request_id)
+            payload = self._handlers[operation_id](
+                _Call(principal.project_id, path_values, query, headers, body, request_id)
+            )
         except ErrorReply:
             if fault is None:
                 raise
@@ -310,18 +325,10 @@ class MockApp:
             self.body_bytes_held -= held
 
     # ---------------------------------------------------------------------------------------- the operations
-    def _restart(
-        self,
-        project_id: str,
-        _path: dict[str, str],
-        _query: dict[str, Any],
-        headers: dict[str, str],
-        body: bytes,
-        request_id: str,
-    ) -> bytes:
-        document = parse_json_object(body, headers.get("content-type"))
+    def _restart(self, call: _Call) -> bytes:
+        document = parse_json_object(call.body, call.headers.get("content-type"))
         self.rules["RestartCloudPhoneServer"].check_body(document)
-        outcome = self.state.restart_outcome(project_id, document["server_ids"], request_id)
+        outcome = self.state.restart_outcome(call.project_id, document["server_ids"], call.request_id)
         # The hot path: written by hand. Safe because every server_id passed the Id32 pattern (hex only) and
         # error entries, whose messages come from the catalog, go through the JSON encoder.
         if not outcome.refused:
@@ -339,62 +346,38 @@ class MockApp:
                 )
                 for server_id, accepted, value in outcome.entries()
             )
-        return f'{{"request_id":"{request_id}","jobs":[{entries}]}}'.encode("ascii")
+        return f'{{"request_id":"{call.request_id}","jobs":[{entries}]}}'.encode("ascii")
 
-    def _show_job(
-        self,
-        project_id: str,
-        path: dict[str, str],
-        _query: dict[str, Any],
-        _headers: dict[str, str],
-        _body: bytes,
-        request_id: str,
-    ) -> bytes:
-        job = self.state.show_job(project_id, path["job_id"])
+    def _show_job(self, call: _Call) -> bytes:
+        job = self.state.show_job(call.project_id, call.path["job_id"])
         if job is None:
             raise ErrorReply(JOB_NOT_FOUND)
-        return json_bytes({"request_id": request_id, **job})
+        return json_bytes({"request_id": call.request_id, **job})
 
-    def _list_jobs(
-        self,
-        project_id: str,
-        _path: dict[str, str],
-        query: dict[str, Any],
-        _headers: dict[str, str],
-        _body: bytes,
-        request_id: str,
-    ) -> bytes:
-        if "request_ids" in query:
-            request_ids = query["request_ids"].split(",")
-        elif "request_id" in query:
-            request_ids = [query["request_id"]]
+    def _list_jobs(self, call: _Call) -> bytes:
+        if "request_ids" in call.query:
+            request_ids = call.query["request_ids"].split(",")
+        elif "request_id" in call.query:
+            request_ids = [call.query["request_id"]]
         else:
             raise ErrorReply(REQUEST_ID_REQUIRED)
-        count, jobs = self.state.list_jobs(project_id, request_ids, query["offset"], query["limit"])
-        return json_bytes({"request_id": request_id, "count": count, "jobs": jobs})
+        count, jobs = self.state.list_jobs(call.project_id, request_ids, call.query["offset"], call.query["limit"])
+        return json_bytes({"request_id": call.request_id, "count": count, "jobs": jobs})
 
-    def _list_servers(
-        self,
-        project_id: str,
-        _path: dict[str, str],
-        query: dict[str, Any],
-        _headers: dict[str, str],
-        _body: bytes,
-        request_id: str,
-    ) -> bytes:
+    def _list_servers(self, call: _Call) -> bytes:
         count, servers = self.state.list_servers(
-            project_id,
-            offset=query["offset"],
-            limit=query["limit"],
-            server_name=query.get("server_name"),
-            server_id=query.get("server_id"),
-            network_version=query.get("network_version"),
-            phone_model_name=query.get("phone_model_name"),
-            create_since=query.get("create_since"),
-            create_until=query.get("create_until"),
-            status=query.get("status"),
+            call.project_id,
+            offset=call.query["offset"],
+            limit=call.query["limit"],
+            server_name=call.query.get("server_name"),
+            server_id=call.query.get("server_id"),
+            network_version=call.query.get("network_version"),
+            phone_model_name=call.query.get("phone_model_name"),
+            create_since=call.query.get("create_since"),
+            create_until=call.query.get("create_until"),
+            status=call.query.get("status"),
         )
-        return json_bytes({"request_id": request_id, "count": count, "servers": servers})
+        return json_bytes({"request_id": call.request_id, "count": count, "servers": servers})
 
     # ---------------------------------------------------------------------------------------------- safety
     def _checked(self, operation_id: str | None, status: int, body: bytes, request_id: str) -> tuple[int, bytes]:
