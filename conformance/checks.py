@@ -27,7 +27,6 @@ report's pass counts are counts of responses the rule actually judged.
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -41,6 +40,7 @@ from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 from conformance import run as run_state
 from conformance.jobs import AcceptedJob
 from conformance.polling import poll_jobs
+from conformance.rules import ID32
 from conformance.transient import RETRIES, TRANSIENT_STATUSES
 from cph import Catalog, load_catalog
 
@@ -51,7 +51,6 @@ PASSED = None
 NOT_APPLICABLE = True
 RESTART = "RestartCloudPhoneServer"
 API_NOT_FOUND = "APIGW.0101"
-_ID32 = re.compile(r"^[0-9a-f]{32}\Z")
 
 
 class CphCheckFailed(Failure):
@@ -322,7 +321,7 @@ def cph_job_entries(_ctx: CheckContext, response: Response, case: Case[Any]) -> 
             raise _fail(
                 case, "rejected job without error_code and error_msg", f"jobs[{index}] = {job!r} (or job_id missing)"
             )
-        if has_job and not (isinstance(job["job_id"], str) and _ID32.match(job["job_id"])):
+        if has_job and not (isinstance(job["job_id"], str) and ID32.fullmatch(job["job_id"])):
             raise _fail(case, "job_id is not a 32-hex ID", f"jobs[{index}].job_id = {job['job_id']!r}")
     return PASSED
 
@@ -402,7 +401,7 @@ class cph_jobs_terminate:
         body, jobs = found
         project_id = (case.path_parameters or {}).get("project_id")
         for job in jobs:
-            if isinstance(job, dict) and isinstance(job.get("job_id"), str) and _ID32.match(job["job_id"]):
+            if isinstance(job, dict) and isinstance(job.get("job_id"), str) and ID32.fullmatch(job["job_id"]):
                 run.jobs.record(
                     AcceptedJob(
                         job_id=job["job_id"],

@@ -9,8 +9,16 @@ the source — so a real CPH failing a ``strict``-only rule is visibly a disagre
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
+
+from cph import load_spec
+
+ID32 = re.compile(load_spec("strict")["components"]["schemas"]["Id32"]["pattern"])
+"""Our ID format (a decision, the strict document's ``Id32``): read from the document, never written here. Use
+``fullmatch``."""
+ID32_ANY_CASE = re.compile(ID32.pattern, re.IGNORECASE)
 
 Profile = Literal["provider", "strict"]
 Kind = Literal["contract", "decision"]

@@ -29,11 +29,10 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 
 from conformance.jobs import AcceptedJobs
+from conformance.rules import ID32, ID32_ANY_CASE
 from conformance.target import Target
 
 RESTART_SUFFIX = "/cloud-phone/servers/batch-restart"
-_ID32 = re.compile(r"^[0-9a-f]{32}\Z")
-_ID32_ANY_CASE = re.compile(r"^[0-9a-fA-F]{32}\Z")
 _HEX32_IN_TEXT = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{32}(?![0-9a-fA-F])")
 
 
@@ -58,7 +57,7 @@ def _coin(value: str) -> bool:
 
 def _shape_restart_value(value: Any, target: Target, allowed: list[str]) -> Any:
     if isinstance(value, str):
-        if _ID32_ANY_CASE.match(value):
+        if ID32_ANY_CASE.fullmatch(value):
             if value in target.allowlist or _keep_unknown(value, target):
                 return value
             return _pick(value, allowed)
@@ -95,7 +94,7 @@ def shape(case: Case[Any], target: Target, jobs: AcceptedJobs) -> None:
         # A generated project is never the target's: a well-formed one, or any project of a positive case (the
         # provider document gives project_id no format), becomes the target's. Other projects are sent on purpose
         # by conformance.semantics.other_project.
-        if isinstance(project_id, str) and (_ID32.match(project_id) or _positive_path(case)):
+        if isinstance(project_id, str) and (ID32.fullmatch(project_id) or _positive_path(case)):
             path_parameters["project_id"] = target.project_id
         job_id = path_parameters.get("job_id")
         known_jobs = jobs.job_ids

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from conformance.rules import ID32
 from cph import CREDENTIAL_ENV_VARS, AkSkCredentials, CredentialsError, TokenCredentials
 from cph import settings as cph_settings
 from cph.mock import is_loopback
@@ -42,7 +43,6 @@ SDK_ENV = CREDENTIAL_ENV_VARS
 """The official SDK's variables (and cph's token variable), read as fallbacks so a machine set up for the SDK needs
 nothing more; cph's names, so the suite and the client never disagree on them."""
 
-_ID32 = re.compile(r"^[0-9a-f]{32}\Z")
 _RATE = re.compile(r"^[1-9][0-9]*/[smhd]\Z")
 
 
@@ -148,7 +148,7 @@ class SuiteOptions(CphSettings):
     @field_validator("project_id")
     @classmethod
     def _project(cls, value: str | None) -> str | None:
-        if value is not None and not _ID32.match(value.lower()):
+        if value is not None and not ID32.fullmatch(value.lower()):
             raise ValueError("must be 32 hex characters")
         return None if value is None else value.lower()
 
@@ -163,7 +163,7 @@ class SuiteOptions(CphSettings):
         ids = _split(value)
         if isinstance(ids, tuple):
             ids = tuple(dict.fromkeys(str(v).lower() for v in ids))
-            bad = [v for v in ids if not _ID32.match(v)]
+            bad = [v for v in ids if not ID32.fullmatch(v)]
             if bad:
                 raise ValueError(f"server IDs must be 32 hex characters: {', '.join(bad)}")
         return ids
