@@ -42,9 +42,8 @@ def client_section(data: dict[str, dict[str, Stats]]) -> list[str]:
         lines += [
             "",
             f"- ours / SDK calls/s = {ours / sdk:.2f}× — target ≥ 1.8×: {verdict(ours / sdk >= 1.8, f'{ours / sdk:.2f}×')}",
-            f"- ours / raw httpx = {ours / raw:.2f} — target ≥ 0.85: {verdict(ours / raw >= 0.85, f'{ours / raw:.2f}')}",
-            f"- CPU per call ours / SDK = {ours_cpu / sdk_cpu:.2f} — target ≤ 0.33: "
-            + verdict(ours_cpu / sdk_cpu <= 1 / 3, f"{ours_cpu / sdk_cpu:.2f}"),
+            f"- ours / raw httpx = {ours / raw:.2f} (reported only: the 0.85 target is retired, see PROFILES.md, Retired)",
+            f"- CPU per call ours / SDK = {ours_cpu / sdk_cpu:.2f} (reported only: the ⅓ target is retired)",
             "",
         ]
     lines += ["### Async client, 1 ID per call, several calls in flight", "", "| concurrency | calls/s |", "|---|---|"]
