@@ -597,7 +597,7 @@ class AcceptsUpperCaseIds(Faulty):
     provider_check = None  # the provider documents no ID format
 
     def request(self, exchange: Exchange) -> bool:
-        if exchange.method == "POST" and RESTART.match(exchange.path) and re.search(rb"[A-F]{2}", exchange.body):
+        if exchange.method == "POST" and RESTART.match(exchange.path) and re.search(rb"[A-F]", exchange.body):
             try:
                 document = json.loads(exchange.body)
             except ValueError:
